@@ -1,0 +1,122 @@
+"""The Jupyter Server extension: configuration (traitlets), start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_config_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Int, Unicode, default, validate
+from traitlets import TraitError
+from tzlocal import get_localzone_name
+
+from .handlers import route_table
+from .service import PipelineScheduler, SchedulerConfig
+from .triggers import zone
+from .errors import Invalid
+
+LAB_SETTINGS = Path("lab", "user-settings", "@amphi", "pipeline-scheduler", "plugin.jupyterlab-settings")
+
+
+class PipelineSchedulerApp(ExtensionApp):
+    name = "pipeline_scheduler"
+    load_other_extensions = True
+
+    db_url = Unicode("", config=True, help="""
+        SQLAlchemy URL of the database holding jobs, runs and APScheduler's job store (any SQLAlchemy
+        URL, e.g. postgresql+psycopg://user@host/db). Empty: a SQLite file at ``db_path``.
+        """)
+    db_path = Unicode("", config=True, help="""
+        Path of the SQLite database file, relative to the server root or absolute. Empty: the
+        JupyterLab setting ``dbPath`` of @amphi/pipeline-scheduler if set, else
+        ``<root>/.amphi/scheduler.sqlite``. Ignored when ``db_url`` is set.
+        """)
+    timezone = Unicode("", config=True, help="""
+        IANA time zone for jobs that do not name one (e.g. ``Europe/Paris``). Empty: the server's
+        local zone.
+        """)
+    python_executable = Unicode(sys.executable, config=True, help="Python interpreter that runs Python jobs.")
+    max_concurrent_runs = Int(4, config=True, help="""
+        How many runs may execute at once across all jobs; further runs wait in status ``queued``.
+        """)
+    default_timeout = Float(0.0, config=True, help="""
+        Seconds after which a run without its own ``timeout`` is killed (with its whole process
+        tree) and recorded ``timed_out``. 0: no limit.
+        """)
+    log_dir = Unicode("", config=True, help="Directory of run logs. Empty: ``<root>/.amphi/logs``.")
+    runs_retention = Int(500, config=True, help="""
+        How many finished runs (and their logs) to keep per job; older ones are pruned after each
+        run. 0: keep everything.
+        """)
+
+    @default("timezone")
+    def _default_timezone(self) -> str:
+        return get_localzone_name() or "UTC"
+
+    @validate("timezone")
+    def _check_timezone(self, proposal: dict) -> str:
+        try:
+            zone(proposal["value"])
+        except Invalid as error:
+            raise TraitError(error.message) from None
+        return proposal["value"]
+
+    @validate("max_concurrent_runs")
+    def _check_concurrency(self, proposal: dict) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("max_concurrent_runs must be at least 1")
+        return proposal["value"]
+
+    @property
+    def root(self) -> Path:
+        return Path(os.path.expanduser(self.serverapp.root_dir)).resolve()
+
+    def resolved_db_url(self) -> str:
+        """``db_url``, else a SQLite file from ``db_path``, the lab setting ``dbPath``, or the default."""
+        if self.db_url:
+            return self.db_url
+        path = self.db_path or _lab_setting("dbPath") or ".amphi/scheduler.sqlite"
+        location = Path(os.path.expanduser(path))
+        location = location if location.is_absolute() else self.root / location
+        location.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{location}"
+
+    def initialize_settings(self) -> None:
+        state_dir = self.root / ".amphi"
+        config = SchedulerConfig(
+            root=self.root, db_url=self.resolved_db_url(), timezone=self.timezone,
+            python_executable=self.python_executable, max_concurrent_runs=self.max_concurrent_runs,
+            default_timeout=self.default_timeout or None,
+            log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
+            state_dir=state_dir, runs_retention=self.runs_retention)
+        scheduler = PipelineScheduler(config)
+        scheduler.start()
+        self.settings["pipeline_scheduler"] = scheduler
+        self.log.info("pipeline scheduler started: %s, zone %s", scheduler.public_config()["db_url"], self.timezone)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(route_table())
+
+    async def stop_extension(self) -> None:
+        scheduler = self.settings.get("pipeline_scheduler")
+        if scheduler is not None:
+            await asyncio.to_thread(scheduler.stop)
+
+
+def _lab_setting(name: str) -> str | None:
+    """A value from the user's JupyterLab settings of our plugin (JSON with comments), if set."""
+    path = Path(jupyter_config_dir()) / LAB_SETTINGS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        value = json.loads(re.sub(r"^\s*//.*$", "", text, flags=re.MULTILINE)).get(name)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,311 @@
+"""REST routes under ``/pipeline-scheduler/``: thin, authenticated, never blocking the loop.
+
+Each handler parses the request, calls the service in a worker thread and writes JSON. Service
+errors become ``{"error", "field"}`` with their status; anything unexpected is logged and answered
+500 without a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from http.client import responses
+from typing import Any
+
+import orjson
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from .errors import Conflict, Invalid, NotFound, SchedulerError, TooLarge
+from .models import RunRequest, parse_payload
+from .service import PipelineScheduler
+
+NAMESPACE = "pipeline-scheduler"
+AUTH_RESOURCE = "pipeline-scheduler"
+MAX_BODY_BYTES = 1 << 20
+STREAM_POLL_SECONDS = 0.2
+CANCEL_WAIT_SECONDS = 10.0
+
+
+class ApiError(web.HTTPError):
+    """A service error on its way to the client (keeps the field it names)."""
+
+    def __init__(self, error: SchedulerError) -> None:
+        super().__init__(error.status_code, error.message.replace("%", "%%"))
+        self.message, self.field = error.message, error.field
+
+
+def endpoint(method: Callable) -> Callable:
+    """Authentication, authorization and error translation for every route method."""
+
+    @web.authenticated
+    @authorized
+    @functools.wraps(method)
+    async def wrapper(self: SchedulerHandler, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except SchedulerError as error:
+            raise ApiError(error) from None
+
+    return wrapper
+
+
+class SchedulerHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def scheduler(self) -> PipelineScheduler:
+        return self.settings["pipeline_scheduler"]
+
+    async def call(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run blocking service work (database, processes) in a thread."""
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    def payload(self) -> Any:
+        body = self.request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLarge(f"request body is {len(body)} bytes; the limit is {MAX_BODY_BYTES} bytes")
+        if not body.strip():
+            raise Invalid("request body is empty; expected a JSON object")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise Invalid(f"request body is not valid JSON: {error}") from None
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(data if isinstance(data, (bytes, str)) else orjson.dumps(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = (kwargs.get("exc_info") or (None, None, None))[1]
+        if isinstance(error, ApiError):
+            body = {"error": error.message, "field": error.field}
+        elif isinstance(error, web.HTTPError) and status_code < 500:
+            body = {"error": error.log_message or responses.get(status_code, "error"), "field": None}
+        else:
+            body = {"error": "internal server error; the server log has the details", "field": None}
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(orjson.dumps(body))
+
+
+class JobsHandler(SchedulerHandler):
+    @endpoint
+    async def get(self) -> None:
+        limit = self.get_query_argument("limit", None)
+        offset = self.get_query_argument("offset", None)
+        self.reply(await self.call(self.scheduler.jobs.list_json, _optional_int(limit, "limit"),
+                                   _optional_int(offset, "offset") or 0))
+
+    @endpoint
+    async def post(self) -> None:
+        self.reply(await self.call(self.scheduler.jobs.create, self.payload()))
+
+
+class JobHandler(SchedulerHandler):
+    @endpoint
+    async def get(self, job_id: str) -> None:
+        self.reply(await self.call(self.scheduler.jobs.get_json, job_id))
+
+    @endpoint
+    async def put(self, job_id: str) -> None:
+        self.reply(await self.call(self.scheduler.jobs.update, job_id, self.payload()))
+
+    @endpoint
+    async def delete(self, job_id: str) -> None:
+        await self.call(self.scheduler.jobs.delete, job_id)
+        self.reply({"success": True})
+
+
+class JobPauseHandler(SchedulerHandler):
+    paused = True
+
+    @endpoint
+    async def post(self, job_id: str) -> None:
+        self.reply(await self.call(self.scheduler.jobs.set_paused, job_id, self.paused))
+
+
+class JobResumeHandler(JobPauseHandler):
+    paused = False
+
+
+class JobRunsHandler(SchedulerHandler):
+    @endpoint
+    async def get(self, job_id: str) -> None:
+        await self.call(self.scheduler.jobs.require, job_id)
+        self.reply(await self.call(self.scheduler.history.list, job_id=job_id,
+                                   status=self.get_query_argument("status", None),
+                                   limit=self.get_query_argument("limit", None),
+                                   before=self.get_query_argument("before", None)))
+
+    @endpoint
+    async def post(self, job_id: str) -> None:
+        """Start a run now; answers 202 with the run as soon as it is recorded."""
+        request = parse_payload(RunRequest, self.payload()) if (self.request.body or b"").strip() else RunRequest()
+        await self.call(self.scheduler.jobs.require, job_id)
+        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, request.triggered_by))
+        self.reply(accepted.run, status=202)
+
+
+class RunNowHandler(SchedulerHandler):
+    """0.9.7's ``POST run/{id}``: runs the job and answers when it ends, without blocking the server."""
+
+    @endpoint
+    async def post(self, job_id: str) -> None:
+        await self.call(self.scheduler.jobs.require, job_id)
+        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual"))
+        run = await asyncio.wrap_future(accepted.finished)
+        output = await self.call(self.scheduler.history.full_log, run["id"])
+        self.reply({"success": run["status"] == "success", "output": output, "error": run["error"] or "",
+                    "exit_code": run["exit_code"], "cwd": run.get("cwd") or str(self.scheduler.config.root),
+                    "status": run["status"], "run_id": run["id"], "execution_id": run["execution_id"],
+                    "run": run})
+
+
+class RunsHandler(SchedulerHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.reply(await self.call(self.scheduler.history.list, job_id=self.get_query_argument("job_id", None),
+                                   status=self.get_query_argument("status", None),
+                                   limit=self.get_query_argument("limit", None),
+                                   before=self.get_query_argument("before", None)))
+
+    @endpoint
+    async def delete(self) -> None:
+        deleted = await self.call(self.scheduler.history.delete_all, self.get_query_argument("job_id", None))
+        self.reply({"success": True, "deleted": deleted})
+
+
+class RunHandler(SchedulerHandler):
+    @endpoint
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.call(self.scheduler.history.get, run_id))
+
+    @endpoint
+    async def delete(self, run_id: str) -> None:
+        await self.call(self.scheduler.history.delete, run_id)
+        self.reply({"success": True})
+
+
+class RunCancelHandler(SchedulerHandler):
+    @endpoint
+    async def post(self, run_id: str) -> None:
+        run = await self.call(self.scheduler.history.get, run_id)
+        if not await self.call(self.scheduler.runs.cancel, run["id"]):
+            raise Conflict(f"run {run['id']} already ended with status {run['status']!r}", "run_id")
+        for _ in range(int(CANCEL_WAIT_SECONDS / STREAM_POLL_SECONDS)):
+            if not self.scheduler.runs.is_active(run["id"]):
+                break
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+        self.reply(await self.call(self.scheduler.history.get, run_id))
+
+
+class RunLogHandler(SchedulerHandler):
+    """Log bytes from ``offset``; ``X-Next-Offset`` says where to continue, ``X-Run-Status`` how the run is."""
+
+    @endpoint
+    async def get(self, run_id: str) -> None:
+        data, next_offset, status = await self.call(self.scheduler.history.log_chunk, run_id,
+                                                    self.get_query_argument("offset", None))
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.set_header("X-Next-Offset", str(next_offset))
+        self.set_header("X-Run-Status", status)
+        self.finish(data)
+
+
+class RunStreamHandler(SchedulerHandler):
+    """Server-Sent Events: ``log`` events with new lines while the run goes, then one ``status`` event."""
+
+    @endpoint
+    async def get(self, run_id: str) -> None:
+        history, runs = self.scheduler.history, self.scheduler.runs
+        run = await self.call(history.get, run_id)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        offset, pending = 0, b""
+        try:
+            while True:
+                active = runs.is_active(run["id"])
+                data, offset, _ = await self.call(history.log_chunk, run_id, str(offset))
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self.write(_sse("log", line.decode("utf-8", errors="replace")))
+                if not data and not active:
+                    break
+                await self.flush()
+                if not data:
+                    await asyncio.sleep(STREAM_POLL_SECONDS)
+            if pending:
+                self.write(_sse("log", pending.decode("utf-8", errors="replace")))
+            final = await self.call(history.get, run_id)
+            self.write(_sse("status", orjson.dumps(final).decode()))
+            await self.flush()
+        except StreamClosedError:
+            return
+        self.finish()
+
+
+class TriggerPreviewHandler(SchedulerHandler):
+    @endpoint
+    async def post(self) -> None:
+        self.reply(await self.call(self.scheduler.jobs.preview, self.payload()))
+
+
+class HealthHandler(SchedulerHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.reply(await self.call(self.scheduler.health))
+
+
+class ConfigHandler(SchedulerHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.reply(self.scheduler.public_config())
+
+
+def _sse(event: str, data: str) -> str:
+    lines = data.split("\n") or [""]
+    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+def _optional_int(value: str | None, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise Invalid(f"{field}: expected an integer, got {value!r}", field) from None
+    if number < 0:
+        raise Invalid(f"{field}: must be 0 or more", field)
+    return number
+
+
+JOB = r"(?P<job_id>[^/]+)"
+RUN = r"(?P<run_id>[^/]+)"
+ROUTES: list[tuple[str, type[SchedulerHandler]]] = [
+    ("jobs", JobsHandler),
+    (f"jobs/{JOB}", JobHandler),
+    (f"jobs/{JOB}/pause", JobPauseHandler),
+    (f"jobs/{JOB}/resume", JobResumeHandler),
+    (f"jobs/{JOB}/runs", JobRunsHandler),
+    (f"run/{JOB}", RunNowHandler),
+    ("runs", RunsHandler),
+    (f"runs/{RUN}", RunHandler),
+    (f"runs/{RUN}/cancel", RunCancelHandler),
+    (f"runs/{RUN}/log", RunLogHandler),
+    (f"runs/{RUN}/stream", RunStreamHandler),
+    ("triggers/preview", TriggerPreviewHandler),
+    ("health", HealthHandler),
+    ("config", ConfigHandler),
+]
+
+
+def route_table() -> list[tuple[str, type[SchedulerHandler]]]:
+    """Routes relative to the server's base URL (the extension app prefixes it)."""
+    return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in ROUTES]

@@ -1,0 +1,94 @@
+"""Reading and deleting recorded runs and their logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import Conflict, Invalid, NotFound
+from .paths import remove_files
+from .runs import RunManager
+from .serialize import run_document
+from .store import ACTIVE_STATUSES, FINISHED_STATUSES, Store
+
+RUN_STATUSES = ACTIVE_STATUSES + FINISHED_STATUSES
+MAX_LIST = 1000
+DEFAULT_LIST = 200
+
+
+class RunHistory:
+    def __init__(self, store: Store, manager: RunManager) -> None:
+        self._store = store
+        self._manager = manager
+
+    def list(self, *, job_id: str | None = None, status: str | None = None, limit: str | None = None,
+             before: str | None = None) -> dict[str, Any]:
+        """Newest first; ``limit`` 1..1000 (larger values are capped, as 0.9.7 clients expect), ``before`` a run id."""
+        if status is not None and status not in RUN_STATUSES:
+            raise Invalid(f"status: unknown status {status!r}; one of {', '.join(RUN_STATUSES)}", "status")
+        count = _integer(limit, "limit", DEFAULT_LIST)
+        if count < 1:
+            raise Invalid("limit: must be at least 1", "limit")
+        rows = self._store.list_runs(job_id=job_id, status=status, limit=min(count, MAX_LIST),
+                                     before=_integer(before, "before", None))
+        return {"runs": [run_document(row._mapping) for row in rows]}
+
+    def get(self, run_id: str) -> dict[str, Any]:
+        return run_document(self._row(run_id)._mapping)
+
+    def delete(self, run_id: str) -> None:
+        row = self._row(run_id)
+        if row.status in ACTIVE_STATUSES:
+            raise Conflict(f"run {row.id} is {row.status}; cancel it before deleting it", "run_id")
+        remove_files(self._store.delete_finished_runs(run_id=row.id))
+
+    def delete_all(self, job_id: str | None = None) -> int:
+        """Delete every finished run (of one job when given); active runs are kept."""
+        logs = self._store.delete_finished_runs(job_id=job_id)
+        remove_files(logs)
+        return len(logs)
+
+    def log_chunk(self, run_id: str, offset: str | None, limit: int = 1 << 20) -> tuple[bytes, int, str]:
+        """Log bytes from ``offset`` (at most ``limit``), the next offset, and the run's status."""
+        row = self._row(run_id)
+        start = _integer(offset, "offset", 0)
+        if start < 0:
+            raise Invalid("offset: must be 0 or more", "offset")
+        if not row.log_path or not Path(row.log_path).exists():
+            return b"", start, row.status
+        with open(row.log_path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(limit)
+        return data, start + len(data), row.status
+
+    def full_log(self, run_id: int, limit: int = 1 << 20) -> str:
+        """The end of a run's log (at most ``limit`` bytes), for 0.9.7's synchronous run response."""
+        row = self._row(str(run_id))
+        if not row.log_path or not Path(row.log_path).exists():
+            return ""
+        with open(row.log_path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - limit))
+            return handle.read().decode("utf-8", errors="replace")
+
+    def is_active(self, run_id: int) -> bool:
+        return self._manager.is_active(run_id)
+
+    def _row(self, run_id: str) -> Any:
+        try:
+            number = int(run_id)
+        except (TypeError, ValueError):
+            raise NotFound("Run not found", "run_id") from None
+        row = self._store.get_run(number)
+        if row is None:
+            raise NotFound("Run not found", "run_id")
+        return row
+
+
+def _integer(value: str | None, field: str, default: Any) -> Any:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid(f"{field}: expected an integer, got {value!r}", field) from None

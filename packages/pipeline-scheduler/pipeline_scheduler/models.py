@@ -1,0 +1,182 @@
+"""Request payloads, validated at the boundary with pydantic.
+
+Field names follow the amphi-scheduler 0.9.7 contract so its clients work unchanged; everything
+else is an extension. Lax coercion is kept on purpose ("10" for an int) because 0.9.7's form sends
+strings; unknown fields are rejected so that typos do not pass silently.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import Invalid
+
+ScheduleType = Literal["date", "interval", "cron", "trigger"]
+DateType = Literal["once", "daily", "weekly", "monthly", "every_x_days"]
+OverlapPolicy = Literal["skip", "queue", "parallel"]
+CatchUpPolicy = Literal["run_once", "skip"]
+TriggeredBy = Literal["schedule", "manual", "trigger", "api"]
+
+JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Payload(BaseModel):
+    """Common configuration: unknown fields are errors; empty strings mean "not given"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != "" and value is not None}
+        return data
+
+
+class TriggerCondition(Payload):
+    """Run the dependent job when ``job_id`` finishes with the given outcome."""
+
+    job_id: str
+    on: Literal["success", "failure"] = "success"
+
+
+class TriggerSpec(Payload):
+    """When a job fires: the schedule fields of the 0.9.7 contract plus our extensions."""
+
+    schedule_type: ScheduleType = "date"
+    date_type: DateType = "once"
+    run_date: str | None = None
+    interval_days: int | None = Field(default=None, gt=0)
+    interval_seconds: int | None = Field(default=None, gt=0)
+    interval_minutes: int | None = Field(default=None, gt=0)
+    interval_hours: int | None = Field(default=None, gt=0)
+    cron_expression: str | None = None
+    second: str | None = None
+    minute: str | None = None
+    hour: str | None = None
+    day: str | None = None
+    month: str | None = None
+    day_of_week: str | None = None
+    trigger_conditions: list[TriggerCondition] | None = None
+    logical_operator: Literal["AND", "OR"] = "AND"
+    timezone: str | None = None
+
+    @field_validator("logical_operator", mode="before")
+    @classmethod
+    def _upper_operator(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class PreviewRequest(TriggerSpec):
+    """``POST triggers/preview``: a trigger payload plus how many fire times to list."""
+
+    count: int = Field(default=5, ge=1, le=100)
+
+
+class JobSpec(TriggerSpec):
+    """A job as clients send it (``POST jobs``, ``PUT jobs/{id}``)."""
+
+    id: str | None = None
+    name: str | None = Field(default=None, max_length=200)
+    pipeline_path: str | None = None
+    python_code: str | None = None
+    arguments: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    overlap_policy: OverlapPolicy | None = None
+    max_parallel: int = Field(default=1, ge=1, le=1000)
+    catch_up: CatchUpPolicy = "run_once"
+    paused: bool = False
+    # APScheduler options of the 0.9.7 contract: accepted and echoed. ``max_instances`` maps to the
+    # overlap policy when no policy is given; fires are never dropped for lateness (see catch_up).
+    max_instances: int | None = Field(default=None, ge=1, le=1000)
+    coalesce: bool = True
+    misfire_grace_time: int | None = Field(default=None, ge=0)
+    replace_existing: bool | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str | None) -> str | None:
+        if value is not None and not JOB_ID_PATTERN.match(value):
+            raise ValueError("must be 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit")
+        return value
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _split_argument_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return shlex.split(value)
+            except ValueError as error:
+                raise ValueError(f"cannot split the argument string: {error}") from error
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _check_env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not ENV_NAME_PATTERN.match(name):
+                raise ValueError(f"invalid environment variable name {name!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_overlap_policy(self) -> JobSpec:
+        if self.overlap_policy is None:
+            if self.max_instances and self.max_instances > 1:
+                self.overlap_policy, self.max_parallel = "parallel", self.max_instances
+            else:
+                self.overlap_policy = "skip"
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        """The normalised spec kept in the database (request-only flags dropped)."""
+        return self.model_dump(exclude={"replace_existing"}, mode="json")
+
+
+class RunRequest(Payload):
+    """``POST jobs/{id}/runs``: optional label of who asked."""
+
+    triggered_by: Literal["manual", "api"] = "api"
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_payload(model: type[ModelT], payload: Any) -> ModelT:
+    """Validate ``payload`` into ``model``; the first problem becomes an :class:`Invalid` naming its field."""
+    if not isinstance(payload, dict):
+        raise Invalid("the request body must be a JSON object", None)
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        kind = first["type"]
+        if kind == "extra_forbidden":
+            reason = "unknown field"
+        elif kind == "missing":
+            reason = "field required"
+        else:
+            reason = first["msg"].removeprefix("Value error, ")
+        raise Invalid(f"{field}: {reason}" if field else reason, field) from None
+
+
+def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply a ``PUT`` body onto a stored spec.
+
+    Changing ``schedule_type`` replaces the whole schedule (fields of the old schedule would only
+    confuse); other fields are merged key by key.
+    """
+    schedule_keys = set(TriggerSpec.model_fields) - {"timezone"}
+    merged = dict(current)
+    if "schedule_type" in changes and changes["schedule_type"] != current.get("schedule_type"):
+        for key in schedule_keys:
+            merged.pop(key, None)
+    merged.update(changes)
+    return merged

@@ -1,0 +1,388 @@
+"""The run manager: one lifecycle for every run, whatever started it.
+
+``queued → running → success | failure | timed_out | cancelled | interrupted | skipped``
+
+Fires arrive through :meth:`RunManager.submit`, which never blocks: an intake thread records them
+in batches (a burst of a thousand fires costs one commit) and applies the job's overlap policy; a
+bounded pool of worker threads starts processes, waits for them and records how they ended. The
+scheduler thread and the Tornado loop therefore never wait on a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import re
+import secrets
+import subprocess
+import threading
+import time
+from collections import defaultdict, deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import NotFound, SchedulerError
+from .events import EventBus
+from .executors import ExecutionContext, ExecutorRegistry
+from .paths import remove_files
+from .processes import end_leftovers, kill_tree, start_process
+from .serialize import last_run_summary, run_document
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+INTAKE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    max_concurrent_runs: int
+    default_timeout: float | None
+    log_dir: Path
+    runs_retention: int
+    tail_bytes: int = 8192
+
+
+@dataclass
+class ActiveRun:
+    """A run that is queued or running, as the manager tracks it in memory."""
+
+    job_id: str
+    job_name: str
+    execution_id: str
+    triggered_by: str
+    scheduled_for: float | None
+    queued_at: float
+    spec: dict[str, Any]
+    run_id: int = 0
+    status: str = "queued"
+    started_at: float | None = None
+    cwd: str | None = None
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+    cancel_reason: str | None = None
+    held: bool = False  # waiting for an earlier run of the same job (overlap policy "queue")
+    finished: Future = field(default_factory=Future)
+
+    def row(self) -> dict[str, Any]:
+        return {"id": self.run_id, "job_id": self.job_id, "job_name": self.job_name,
+                "execution_id": self.execution_id, "triggered_by": self.triggered_by, "status": self.status,
+                "reason": None, "scheduled_for": self.scheduled_for, "queued_at": self.queued_at,
+                "started_at": self.started_at, "finished_at": None, "exit_code": None,
+                "pid": self.process.pid if self.process else None,
+                "log_path": str(self.log_path) if self.log_path else None, "output_tail": None}
+
+
+@dataclass
+class Accepted:
+    """What :meth:`RunManager.submit` resolves to: the run as recorded, and a future of its end."""
+
+    run: dict[str, Any]
+    finished: Future
+
+
+@dataclass
+class _Request:
+    job_id: str
+    triggered_by: str
+    scheduled_for: float | None
+    received_at: float
+    accepted: Future
+
+
+def execution_id(name: str, at: float) -> str:
+    """``<job>_<YYYYmmdd_HHMMSS>_<suffix>``: readable, sortable, unique."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:60] or "job"
+    stamp = datetime.fromtimestamp(at, timezone.utc).strftime("%Y%m%d_%H%M%S")
+    return f"{slug}_{stamp}_{secrets.token_hex(4)}"
+
+
+def read_tail(path: Path | None, size: int) -> str:
+    """The last ``size`` bytes of a log, from a line start when possible."""
+    if path is None or not path.exists():
+        return ""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        length = handle.tell()
+        handle.seek(max(0, length - size))
+        data = handle.read()
+    if length > size and b"\n" in data:
+        data = data.split(b"\n", 1)[1]
+    return data.decode("utf-8", errors="replace")
+
+
+class RunManager:
+    def __init__(self, store: Store, executors: ExecutorRegistry, context: ExecutionContext, settings: RunSettings,
+                 events: EventBus) -> None:
+        self._store = store
+        self._executors = executors
+        self._context = context
+        self._settings = settings
+        self._events = events
+        self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._active: dict[int, ActiveRun] = {}
+        self._per_job: dict[str, list[ActiveRun]] = defaultdict(list)
+        self._waiting: dict[str, deque[ActiveRun]] = defaultdict(deque)
+        self._threads: list[threading.Thread] = []
+        self._housekeeping = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-housekeeping")
+        self._stopping = False
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._settings.log_dir.mkdir(parents=True, exist_ok=True)
+        self._threads = [threading.Thread(target=self._intake_loop, name="pipeline-scheduler-intake", daemon=True)]
+        self._threads += [threading.Thread(target=self._worker_loop, name=f"pipeline-scheduler-worker-{n}", daemon=True)
+                          for n in range(self._settings.max_concurrent_runs)]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking runs, cancel queued ones, end running processes and record them ``cancelled``."""
+        self._stopping = True
+        self._intake.put(None)
+        with self._lock:
+            active = list(self._active.values())
+        for run in active:
+            self.cancel(run.run_id, "the server stopped")
+        for _ in range(self._settings.max_concurrent_runs):
+            self._ready.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._housekeeping.shutdown(wait=True)
+
+    # -- public API (any thread) ------------------------------------------------------------
+    def submit(self, job_id: str, triggered_by: str, scheduled_for: float | None = None) -> Future:
+        """Ask for a run; the returned future resolves to :class:`Accepted` once it is recorded."""
+        accepted: Future = Future()
+        if self._stopping:
+            accepted.set_exception(SchedulerError("the scheduler is stopping"))
+        else:
+            self._intake.put(_Request(job_id, triggered_by, scheduled_for, time.time(), accepted))
+        return accepted
+
+    def cancel(self, run_id: int, reason: str = "cancelled by the user") -> bool:
+        """Cancel a queued or running run; ``False`` when it is not active."""
+        with self._lock:
+            run = self._active.get(run_id)
+            if run is None or run.cancel_reason is not None:
+                return run is not None
+            run.cancel_reason = reason
+            status, process = run.status, run.process
+            if run.held:
+                self._waiting[run.job_id].remove(run)
+        if status == "queued":
+            self._finish(run, "cancelled", reason)
+        elif process is not None:
+            kill_tree(process)
+        return True
+
+    def is_active(self, run_id: int) -> bool:
+        with self._lock:
+            return run_id in self._active
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            running = sum(1 for run in self._active.values() if run.status == "running")
+            return {"running": running, "queued": len(self._active) - running}
+
+    # -- intake -----------------------------------------------------------------------------
+    def _intake_loop(self) -> None:
+        while True:
+            first = self._intake.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < INTAKE_BATCH:
+                try:
+                    item = self._intake.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._intake.put(None)
+                    break
+                batch.append(item)
+            try:
+                self._accept(batch)
+            except Exception as error:  # the database failed: every caller hears about it
+                log.exception("could not record %d run(s)", len(batch))
+                for request in batch:
+                    if not request.accepted.done():
+                        request.accepted.set_exception(error)
+
+    def _accept(self, batch: list[_Request]) -> None:
+        jobs = self._store.job_specs(request.job_id for request in batch)
+        admitted: list[tuple[_Request, ActiveRun]] = []
+        with self._lock:
+            for request in batch:
+                job = jobs.get(request.job_id)
+                if job is None:
+                    request.accepted.set_exception(NotFound(f"job {request.job_id} not found", "job_id"))
+                    continue
+                run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at), request.triggered_by,
+                                request.scheduled_for, request.received_at, job.spec)
+                skip_reason = self._overlap_verdict(job.spec, len(self._per_job[job.id]))
+                if skip_reason:
+                    run.status, run.cancel_reason = "skipped", skip_reason
+                else:
+                    self._per_job[job.id].append(run)
+                admitted.append((request, run))
+        if not admitted:
+            return
+        rows = []
+        for _, run in admitted:
+            row = run.row()
+            if run.status == "skipped":
+                row.update(reason=run.cancel_reason, finished_at=run.queued_at)
+            rows.append(row)
+        for row in rows:
+            row.pop("id")
+        try:
+            ids = self._store.insert_runs(rows)
+        except Exception:
+            with self._lock:
+                for _, run in admitted:
+                    if run in self._per_job[run.job_id]:
+                        self._per_job[run.job_id].remove(run)
+            raise
+        for (request, run), run_id, row in zip(admitted, ids, rows):
+            run.run_id = row["id"] = run_id
+            document = run_document(row)
+            if run.status == "skipped":
+                run.finished.set_result(document)
+                self._events.publish({"type": "run", "run": document})
+            else:
+                self._admit(run)
+            request.accepted.set_result(Accepted(document, run.finished))
+
+    @staticmethod
+    def _overlap_verdict(spec: dict[str, Any], active: int) -> str | None:
+        """Why a new run must be skipped under the job's overlap policy, or ``None``."""
+        policy = spec.get("overlap_policy") or "skip"
+        if policy == "skip" and active:
+            return "skipped: the previous run is still active (overlap policy 'skip')"
+        limit = spec.get("max_parallel") or 1
+        if policy == "parallel" and active >= limit:
+            return f"skipped: {limit} run(s) already active (overlap policy 'parallel', max {limit})"
+        return None
+
+    def _admit(self, run: ActiveRun) -> None:
+        with self._lock:
+            self._active[run.run_id] = run
+            ahead = self._per_job[run.job_id][0] is not run
+            if run.spec.get("overlap_policy") == "queue" and ahead:
+                run.held = True
+                self._waiting[run.job_id].append(run)
+                return
+        self._ready.put(run)
+
+    # -- execution --------------------------------------------------------------------------
+    def _worker_loop(self) -> None:
+        while True:
+            run = self._ready.get()
+            if run is None:
+                return
+            try:
+                self._execute(run)
+            except Exception as error:
+                log.exception("run %s failed inside the scheduler", run.execution_id)
+                if not run.finished.done():
+                    self._finish(run, "failure", f"internal error: {error}")
+
+    def _execute(self, run: ActiveRun) -> None:
+        with self._lock:
+            if run.cancel_reason is not None:
+                return  # cancel() already recorded it
+            run.status = "starting"
+        try:
+            executor = self._executors.get(self._store_kind(run))
+            command = executor.command(run.job_id, run.spec, self._context)
+        except (SchedulerError, KeyError) as error:
+            self._finish(run, "failure", f"cannot run: {getattr(error, 'message', error)}")
+            return
+        run.log_path = self._settings.log_dir / run.job_id / f"{run.execution_id}.log"
+        run.log_path.parent.mkdir(parents=True, exist_ok=True)
+        run.cwd = str(command.cwd)
+        timeout = run.spec.get("timeout") or self._settings.default_timeout
+        with open(run.log_path, "ab") as log_file:
+            try:
+                process = start_process(command, log_file, os.environ)
+            except OSError as error:
+                self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
+                return
+            with self._lock:
+                run.process, run.status, run.started_at = process, "running", time.time()
+                cancelled_meanwhile = run.cancel_reason is not None
+            if cancelled_meanwhile:
+                kill_tree(process)
+            started = run.row()
+            self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
+                                   started_at=run.started_at, pid=process.pid, log_path=started["log_path"])
+            self._events.publish({"type": "run", "run": run_document(started)})
+            status, reason, exit_code = self._wait(run, process, timeout)
+        self._finish(run, status, reason, exit_code)
+
+    def _store_kind(self, run: ActiveRun) -> str:
+        job = self._store.job_specs([run.job_id]).get(run.job_id)
+        if job is None:
+            raise SchedulerError("the job was deleted")
+        run.spec = job.spec  # the newest definition, in case it was edited while queued
+        return job.kind
+
+    def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None) -> tuple[str, str | None, int | None]:
+        try:
+            exit_code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_tree(process)
+            exit_code = process.wait()
+            if run.cancel_reason is None:
+                return "timed_out", f"timed out after {timeout:g} s", exit_code
+        end_leftovers(process)
+        if run.cancel_reason is not None:
+            return "cancelled", run.cancel_reason, exit_code
+        if exit_code == 0:
+            return "success", None, 0
+        return "failure", f"exited with code {exit_code}", exit_code
+
+    def _finish(self, run: ActiveRun, status: str, reason: str | None, exit_code: int | None = None) -> None:
+        """The one place a run ends: write it, free its slot, tell listeners."""
+        row = run.row()
+        row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(),
+                   output_tail=read_tail(run.log_path, self._settings.tail_bytes))
+        try:
+            self._store.record_run(run.run_id, run.job_id, last_run_summary(row),
+                                   **{key: row[key] for key in ("status", "reason", "exit_code", "finished_at",
+                                                                "output_tail", "log_path", "started_at")})
+        finally:
+            with self._lock:
+                run.status = status
+                self._active.pop(run.run_id, None)
+                siblings = self._per_job.get(run.job_id, [])
+                if run in siblings:
+                    siblings.remove(run)
+                if not siblings:
+                    self._per_job.pop(run.job_id, None)
+                following = None
+                waiting = self._waiting.get(run.job_id)
+                if waiting and not run.held:  # a held run never had the job's slot, so frees none
+                    following = waiting.popleft()
+                    following.held = False
+                if waiting is not None and not waiting:
+                    self._waiting.pop(run.job_id, None)
+            if following is not None:
+                self._ready.put(following)
+        document = run_document(row)
+        document["cwd"] = run.cwd
+        run.finished.set_result(document)
+        self._events.publish({"type": "run", "run": document})
+        if self._settings.runs_retention > 0:
+            self._housekeeping.submit(self._prune, run.job_id)
+
+    def _prune(self, job_id: str) -> None:
+        remove_files(self._store.prune_runs(job_id, self._settings.runs_retention))

@@ -1,0 +1,77 @@
+"""JSON documents the API serves for jobs and runs.
+
+A job's static fields are rendered once, when the job is written, and stored; listing then only
+splices in the two fields that change without a write to the job (next fire time, last run), so
+``GET jobs`` stays a string join even with thousands of jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from .triggers import zone
+
+UTC = timezone.utc
+
+
+def iso(timestamp: float | None, tz_name: str | None = None) -> str | None:
+    """Epoch seconds as ISO-8601 with offset (UTC unless a zone is given)."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, zone(tz_name) if tz_name else UTC).isoformat()
+
+
+def job_document(spec: Mapping[str, Any], *, job_id: str, name: str, kind: str, description: str,
+                 timezone_name: str, paused: bool, created_at: float, updated_at: float) -> str:
+    """The static part of a job's JSON: everything but ``next_run_time`` and ``last_run``."""
+    document = {key: value for key, value in spec.items() if key not in ("id", "name")}
+    document.update(id=job_id, name=name, kind=kind, trigger=description, timezone=timezone_name, paused=paused,
+                    created_at=iso(created_at), updated_at=iso(updated_at))
+    return orjson.dumps(document).decode()
+
+
+def splice_job(document: str, last_run: str | None, tz_name: str, next_run_time: float | None) -> str:
+    """Complete a stored job document with its live fields."""
+    upcoming = iso(next_run_time, tz_name)
+    return (f'{document[:-1]},"next_run_time":{"null" if upcoming is None else chr(34) + upcoming + chr(34)},'
+            f'"last_run":{last_run or "null"}}}')
+
+
+def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None]]) -> bytes:
+    """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows."""
+    return ('{"jobs":[' + ",".join(splice_job(*row) for row in rows) + "]}").encode()
+
+
+def run_document(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A run as the API shows it: the 0.9.7 fields first, then ours."""
+    started, finished = run["started_at"], run["finished_at"]
+    return {
+        "id": run["id"],
+        "job_id": run["job_id"],
+        "job_name": run["job_name"],
+        "status": run["status"],
+        "triggered_by": run["triggered_by"],
+        "started_at": iso(started),
+        "finished_at": iso(finished),
+        "exit_code": run["exit_code"],
+        "output": run["output_tail"] or "",
+        "error": run["reason"],
+        "execution_id": run["execution_id"],
+        "scheduled_for": iso(run["scheduled_for"]),
+        "queued_at": iso(run["queued_at"]),
+        "duration": round(finished - started, 3) if started is not None and finished is not None else None,
+        "pid": run["pid"],
+        "log_path": run["log_path"],
+    }
+
+
+def last_run_summary(run: Mapping[str, Any]) -> str:
+    """The compact last-run object kept on the job row."""
+    document = run_document(run)
+    return orjson.dumps({key: document[key] for key in
+                         ("id", "execution_id", "status", "triggered_by", "started_at", "finished_at", "duration",
+                          "exit_code")}).decode()

@@ -1,0 +1,96 @@
+"""The scheduler as one object: builds the parts, starts and stops them in order."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .dependencies import DependencyTrigger
+from .events import EventBus
+from .executors import ExecutionContext, default_registry
+from .history import RunHistory
+from .jobs import JobService
+from .runs import RunManager, RunSettings, execution_id
+from .scheduler import SchedulerService
+from .serialize import iso
+from .store import Store, make_engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    root: Path
+    db_url: str
+    timezone: str
+    python_executable: str
+    max_concurrent_runs: int
+    default_timeout: float | None
+    log_dir: Path
+    state_dir: Path
+    runs_retention: int
+
+
+class PipelineScheduler:
+    def __init__(self, config: SchedulerConfig) -> None:
+        self.config = config
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(config.db_url)
+        self.store = Store(self.engine)
+        self.events = EventBus()
+        self.executors = default_registry()
+        context = ExecutionContext(config.root, config.state_dir, config.python_executable)
+        self.runs = RunManager(self.store, self.executors, context,
+                               RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
+                                           config.runs_retention), self.events)
+        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch)
+        self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone)
+        self.history = RunHistory(self.store, self.runs)
+        self.dependencies = DependencyTrigger(self.store, self.runs.submit)
+        self._unsubscribe = self.events.subscribe(self.dependencies.on_event)
+
+    def start(self) -> None:
+        interrupted = self.store.interrupt_active_runs("the server stopped while this run was active")
+        if interrupted:
+            log.warning("marked %d run(s) left active by a previous server as interrupted", interrupted)
+        self.runs.start()
+        self.scheduler.start(self._record_missed_fire)
+
+    def stop(self) -> None:
+        """Stop firing, then end runs (recorded ``cancelled``), then release the database."""
+        self.scheduler.shutdown()
+        self._unsubscribe()
+        self.dependencies.stop()
+        self.runs.stop()
+        self.engine.dispose()
+
+    def health(self) -> dict[str, Any]:
+        counts = self.runs.counts()
+        return {"scheduler_running": self.scheduler.running, "jobs": self.store.count_jobs(),
+                "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__}
+
+    def public_config(self) -> dict[str, Any]:
+        config = self.config
+        return {"amphi_dir": str(config.root), "root_dir": str(config.root),
+                "db_url": self.engine.url.render_as_string(hide_password=True), "timezone": config.timezone,
+                "python_executable": config.python_executable, "max_concurrent_runs": config.max_concurrent_runs,
+                "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
+                "runs_retention": config.runs_retention, "version": __version__}
+
+    def _dispatch(self, job_id: str, scheduled_for: float | None) -> None:
+        self.runs.submit(job_id, "schedule", scheduled_for)
+
+    def _record_missed_fire(self, job_id: str, due: float) -> bool:
+        """Catch-up at start-up: a ``skip`` job's missed fire becomes a ``skipped`` run with the reason."""
+        job = self.store.job_specs([job_id]).get(job_id)
+        if job is None or job.spec.get("catch_up") != "skip":
+            return False
+        self.store.insert_runs([{
+            "job_id": job_id, "job_name": job.name, "execution_id": execution_id(job.name, due),
+            "triggered_by": "schedule", "status": "skipped", "scheduled_for": due, "queued_at": due,
+            "finished_at": due,
+            "reason": f"skipped: the fire due at {iso(due)} was missed while the server was down (catch_up 'skip')"}])
+        return True

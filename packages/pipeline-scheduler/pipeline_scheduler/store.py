@@ -1,0 +1,253 @@
+"""Our tables (jobs, runs, dependencies) beside APScheduler's job store, in one database.
+
+These tables are the source of truth for everything a user sees. APScheduler's own table keeps
+only the trigger and our job id; the single thing we read from it is its indexed
+``next_run_time`` column, joined in when jobs are listed, so listing never unpickles a job.
+Every method is synchronous and short: callers run them off the Tornado loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, String, Text, column, create_engine, delete,
+                        event, func, insert, select, table, update)
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+APSCHEDULER_TABLE = "apscheduler_jobs"
+ACTIVE_STATUSES = ("queued", "running")
+FINISHED_STATUSES = ("success", "failure", "timed_out", "cancelled", "interrupted", "skipped")
+
+_apscheduler_jobs = table(APSCHEDULER_TABLE, column("id"), column("next_run_time"))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JobRow(Base):
+    """A job as the user defined it, plus the pre-rendered JSON document the API serves."""
+
+    __tablename__ = "ps_jobs"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    spec: Mapped[dict] = mapped_column(JSON)
+    document: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    updated_at: Mapped[float] = mapped_column(Float)
+    last_run: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RunRow(Base):
+    """One execution of a job, whatever started it."""
+
+    __tablename__ = "ps_runs"
+    __table_args__ = (Index("ix_ps_runs_job_id_id", "job_id", "id"), Index("ix_ps_runs_status_id", "status", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(128))
+    job_name: Mapped[str] = mapped_column(String(200))
+    execution_id: Mapped[str] = mapped_column(String(255), unique=True)
+    triggered_by: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    scheduled_for: Mapped[float | None] = mapped_column(Float, default=None)
+    queued_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float, default=None)
+    finished_at: Mapped[float | None] = mapped_column(Float, default=None)
+    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    log_path: Mapped[str | None] = mapped_column(Text, default=None)
+    output_tail: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class DependencyRow(Base):
+    """Edge of the dependency graph: ``downstream`` runs when ``upstream`` finishes with ``on``."""
+
+    __tablename__ = "ps_dependencies"
+
+    upstream_id: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    downstream_id: Mapped[str] = mapped_column(String(128), ForeignKey("ps_jobs.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    on: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+RUN_COLUMNS = tuple(RunRow.__table__.columns)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """Reads and writes of jobs, runs and dependencies."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        Base.metadata.create_all(engine)
+
+    # -- jobs -------------------------------------------------------------------------------
+    def save_job(self, row: dict[str, Any], dependencies: Sequence[tuple[str, str]]) -> None:
+        """Insert or replace a job and its dependency edges in one transaction."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(JobRow.id).where(JobRow.id == row["id"])).first()
+            if exists:
+                conn.execute(update(JobRow).where(JobRow.id == row["id"]).values(**row))
+            else:
+                conn.execute(insert(JobRow).values(**row))
+            conn.execute(delete(DependencyRow).where(DependencyRow.downstream_id == row["id"]))
+            if dependencies:
+                conn.execute(insert(DependencyRow), [
+                    {"upstream_id": upstream, "downstream_id": row["id"], "on": on} for upstream, on in dependencies])
+
+    def update_job_fields(self, job_id: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
+
+    def get_job(self, job_id: str) -> Row | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(JobRow.__table__).where(JobRow.id == job_id)).first()
+
+    def delete_job(self, job_id: str) -> bool:
+        with self.engine.begin() as conn:
+            conn.execute(delete(DependencyRow).where(DependencyRow.downstream_id == job_id))
+            return conn.execute(delete(JobRow).where(JobRow.id == job_id)).rowcount > 0
+
+    def job_specs(self, job_ids: Iterable[str]) -> dict[str, Row]:
+        """``(id, name, kind, spec)`` of the given jobs, keyed by id, in one query."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(JobRow.id, JobRow.name, JobRow.kind, JobRow.spec)
+                                .where(JobRow.id.in_(list(set(job_ids))))).all()
+        return {row.id: row for row in rows}
+
+    def existing_job_ids(self, job_ids: Iterable[str]) -> set[str]:
+        ids = list(set(job_ids))
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(JobRow.id).where(JobRow.id.in_(ids))))
+
+    def count_jobs(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(JobRow))
+
+    def job_documents(self, job_id: str | None = None, limit: int | None = None,
+                      offset: int = 0) -> list[Row]:
+        """``(document, last_run, timezone, next_run_time)`` per job, oldest first, in one query."""
+        query = (select(JobRow.document, JobRow.last_run, JobRow.timezone, _apscheduler_jobs.c.next_run_time)
+                 .select_from(JobRow.__table__.outerjoin(_apscheduler_jobs, _apscheduler_jobs.c.id == JobRow.id)))
+        if job_id is not None:
+            query = query.where(JobRow.id == job_id)
+        query = query.order_by(JobRow.created_at, JobRow.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
+    # -- dependencies ----------------------------------------------------------------------
+    def dependents(self, upstream_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(DependencyRow.downstream_id).distinct()
+                                     .where(DependencyRow.upstream_id == upstream_id)))
+
+    def upstreams(self, downstream_ids: Iterable[str]) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(DependencyRow.upstream_id).distinct()
+                                     .where(DependencyRow.downstream_id.in_(list(downstream_ids)))))
+
+    def latest_finished(self, job_id: str) -> Row | None:
+        """The newest run of ``job_id`` that ended with success or failure."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(RunRow.status, RunRow.finished_at)
+                                .where(RunRow.job_id == job_id, RunRow.status.in_(("success", "failure")))
+                                .order_by(RunRow.id.desc()).limit(1)).first()
+
+    def latest_run_time(self, job_id: str, triggered_by: str) -> float | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.max(RunRow.queued_at))
+                               .where(RunRow.job_id == job_id, RunRow.triggered_by == triggered_by))
+
+    # -- runs -------------------------------------------------------------------------------
+    def insert_runs(self, runs: list[dict[str, Any]]) -> list[int]:
+        """Insert several runs in one statement and commit (a burst of fires costs one commit)."""
+        with self.engine.begin() as conn:
+            return list(conn.scalars(insert(RunRow).returning(RunRow.id, sort_by_parameter_order=True), runs))
+
+    def update_run(self, run_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+    def record_run(self, run_id: int, job_id: str, last_run: str, **values: Any) -> None:
+        """Write a run's new state and the job's last-run summary in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+            conn.execute(update(JobRow).where(JobRow.id == job_id).values(last_run=last_run))
+
+    def get_run(self, run_id: int) -> Row | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(*RUN_COLUMNS).where(RunRow.id == run_id)).first()
+
+    def list_runs(self, *, job_id: str | None, status: str | None, limit: int, before: int | None) -> list[Row]:
+        query = select(*RUN_COLUMNS).order_by(RunRow.id.desc()).limit(limit)
+        if job_id is not None:
+            query = query.where(RunRow.job_id == job_id)
+        if status is not None:
+            query = query.where(RunRow.status == status)
+        if before is not None:
+            query = query.where(RunRow.id < before)
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
+    def delete_finished_runs(self, *, job_id: str | None = None, run_id: int | None = None) -> list[str | None]:
+        """Delete finished runs (never active ones); return their log paths for removal."""
+        condition = RunRow.status.in_(FINISHED_STATUSES)
+        if job_id is not None:
+            condition = condition & (RunRow.job_id == job_id)
+        if run_id is not None:
+            condition = condition & (RunRow.id == run_id)
+        with self.engine.begin() as conn:
+            logs = list(conn.scalars(select(RunRow.log_path).where(condition)))
+            conn.execute(delete(RunRow).where(condition))
+        return logs
+
+    def prune_runs(self, job_id: str, keep: int) -> list[str | None]:
+        """Keep the newest ``keep`` finished runs of a job; return the log paths of the rest."""
+        with self.engine.begin() as conn:
+            cutoff = conn.scalar(select(RunRow.id).where(RunRow.job_id == job_id, RunRow.status.in_(FINISHED_STATUSES))
+                                 .order_by(RunRow.id.desc()).offset(keep).limit(1))
+            if cutoff is None:
+                return []
+            condition = (RunRow.job_id == job_id) & (RunRow.id <= cutoff) & RunRow.status.in_(FINISHED_STATUSES)
+            logs = list(conn.scalars(select(RunRow.log_path).where(condition)))
+            conn.execute(delete(RunRow).where(condition))
+        return logs
+
+    def interrupt_active_runs(self, reason: str) -> int:
+        """Runs a crashed server left queued or running can never finish: mark them interrupted."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            return conn.execute(update(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))
+                                .values(status="interrupted", reason=reason, finished_at=now)).rowcount
+
+    def count_runs(self, status: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(RunRow).where(RunRow.status == status))

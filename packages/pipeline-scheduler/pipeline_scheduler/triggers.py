@@ -1,0 +1,214 @@
+"""Turn a validated :class:`TriggerSpec` into an APScheduler trigger, words, and a preview.
+
+All date arithmetic is APScheduler's; crontab text is parsed by croniter. What is ours is the
+mapping between the two, in particular crontab's day-of-week (0 or 7 = Sunday, where APScheduler
+counts 0 = Monday) and crontab's rule that a restricted day-of-month and day-of-week match
+*either* (APScheduler would require both), expressed with an ``OrTrigger``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from croniter import croniter
+from croniter.croniter import CroniterError
+
+from .errors import Invalid
+from .models import TriggerSpec
+
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
+WEEKDAY_WORDS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
+PAST_DATE_TOLERANCE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class BuiltTrigger:
+    """An APScheduler trigger (``None`` for dependency-only jobs) and its description in words."""
+
+    trigger: BaseTrigger | None
+    description: str
+    timezone: str
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """An IANA zone by name, as a 400 naming ``timezone`` when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise Invalid(f"timezone: unknown time zone {name!r} (use an IANA name such as 'Europe/Paris')", "timezone") from None
+
+
+def parse_datetime(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime:
+    """ISO-8601 with or without offset; a naive time is read in the job's zone."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{field}: {text!r} is not an ISO-8601 date-time (e.g. 2026-01-31T09:30:00Z)", field) from None
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | None = None,
+                  allow_past: bool = False) -> BuiltTrigger:
+    """Validate the schedule fields of ``spec`` and build its trigger."""
+    tz_name = spec.timezone or default_timezone
+    tz = zone(tz_name)
+    now = now or datetime.now(dt_timezone.utc)
+    if spec.schedule_type == "date":
+        trigger, words = _date_trigger(spec, tz, now, allow_past)
+    elif spec.schedule_type == "interval":
+        trigger, words = _interval_trigger(spec, tz, now)
+    elif spec.schedule_type == "cron":
+        trigger, words = _cron_trigger(spec, tz)
+    else:
+        if not spec.trigger_conditions:
+            raise Invalid("trigger_conditions: at least one condition is required for schedule_type 'trigger'",
+                          "trigger_conditions")
+        joiner = " and " if spec.logical_operator == "AND" else " or "
+        words = "After " + joiner.join(
+            f"{condition.job_id} {'succeeds' if condition.on == 'success' else 'fails'}"
+            for condition in spec.trigger_conditions)
+        return BuiltTrigger(None, words, tz_name)
+    return BuiltTrigger(trigger, f"{words} ({tz_name})", tz_name)
+
+
+def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bool) -> tuple[BaseTrigger, str]:
+    if spec.date_type == "every_x_days":
+        if not spec.interval_days:
+            raise Invalid("interval_days: required (a positive integer) for date_type 'every_x_days'", "interval_days")
+        start = parse_datetime(spec.run_date, tz) if spec.run_date else None
+        trigger = IntervalTrigger(days=spec.interval_days, start_date=start, timezone=tz)
+        unit = "day" if spec.interval_days == 1 else f"{spec.interval_days} days"
+        return trigger, f"Every {unit}" + (f" from {_short(start.astimezone(tz))}" if start else "")
+    if not spec.run_date:
+        raise Invalid(f"run_date: required for date_type '{spec.date_type}'", "run_date")
+    when = parse_datetime(spec.run_date, tz)
+    if spec.date_type == "once":
+        if not allow_past and when < now - PAST_DATE_TOLERANCE:
+            raise Invalid(f"run_date: {spec.run_date} is in the past", "run_date")
+        return DateTrigger(run_date=when, timezone=tz), f"Once at {_short(when.astimezone(tz))}"
+    local = when.astimezone(tz)  # the offset the client sent is honoured, then read in the job's zone
+    at = f"{local.hour:02d}:{local.minute:02d}"
+    if spec.date_type == "daily":
+        return CronTrigger(hour=local.hour, minute=local.minute, second=0, timezone=tz), f"Every day at {at}"
+    if spec.date_type == "weekly":
+        weekday = (local.weekday() + 1) % 7  # Python: Monday = 0; crontab: Sunday = 0
+        return (CronTrigger(day_of_week=WEEKDAYS[weekday], hour=local.hour, minute=local.minute, second=0, timezone=tz),
+                f"Every {WEEKDAY_WORDS[weekday]} at {at}")
+    return (CronTrigger(day=local.day, hour=local.hour, minute=local.minute, second=0, timezone=tz),
+            f"Monthly on day {local.day} at {at}")
+
+
+def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime) -> tuple[BaseTrigger, str]:
+    parts = {"days": spec.interval_days, "hours": spec.interval_hours,
+             "minutes": spec.interval_minutes, "seconds": spec.interval_seconds}
+    given = {unit: amount for unit, amount in parts.items() if amount}
+    if not given:
+        raise Invalid("interval_seconds: a positive interval is required for schedule_type 'interval'",
+                      "interval_seconds")
+    start = parse_datetime(spec.run_date, tz) if spec.run_date else None
+    trigger = IntervalTrigger(**given, start_date=start, timezone=tz)
+    return trigger, f"Every {duration_words(trigger.interval)}"
+
+
+def duration_words(interval: timedelta) -> str:
+    """``1 day 2 hours``, ``90 minutes`` stays ``1 hour 30 minutes``: the largest units first."""
+    remaining = int(interval.total_seconds())
+    words = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        amount, remaining = divmod(remaining, size)
+        if amount:
+            words.append(f"{amount} {unit}" + ("" if amount == 1 else "s"))
+    return " ".join(words) or "0 seconds"
+
+
+def _cron_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str]:
+    separate = {name: getattr(spec, name) for name in CRON_FIELDS if getattr(spec, name) is not None}
+    if spec.cron_expression and separate:
+        raise Invalid("cron_expression: give either a cron expression or separate cron fields, not both",
+                      "cron_expression")
+    if spec.cron_expression:
+        expression, field = " ".join(spec.cron_expression.split()), "cron_expression"
+    elif separate:
+        expression, field = _expression_from_fields(separate), next(iter(separate))
+    else:
+        raise Invalid("cron_expression: required for schedule_type 'cron'", "cron_expression")
+    return crontab_trigger(expression, tz, field), f"Cron {expression}"
+
+
+def _expression_from_fields(fields: dict[str, str]) -> str:
+    """Separate fields (MXX style) with APScheduler's defaults: '*' above the finest field given, 0 below."""
+    significance = ("month", "day", "day_of_week", "hour", "minute", "second")
+    finest = max(significance.index(name) for name in fields)
+    values = {}
+    for index, name in enumerate(significance):
+        default = "0" if index > finest and name in ("hour", "minute", "second") else "*"
+        values[name] = str(fields.get(name, default)).replace(" ", "")
+    return " ".join(values[name] for name in CRON_FIELDS)
+
+
+def crontab_trigger(expression: str, tz: ZoneInfo, field: str = "cron_expression") -> BaseTrigger:
+    """A crontab line (5 fields, or 6 with seconds first) as an APScheduler trigger with crontab semantics."""
+    count = len(expression.split())
+    if count not in (5, 6):
+        raise Invalid(f"{field}: expected 5 fields 'minute hour day month day_of_week' (or 6 with seconds first), "
+                      f"got {count}", field)
+    try:
+        expanded, nth_weekdays = croniter.expand(expression, second_at_beginning=count == 6)
+    except (CroniterError, ValueError, KeyError, IndexError) as error:
+        raise Invalid(f"{field}: invalid cron expression {expression!r}: {error}", field) from None
+    minute, hour, day, month, weekday = (_join(values) for values in expanded[:5])
+    second = _join(expanded[5]) if count == 6 else "0"
+    day = day.replace("l", "last")
+    weekday_names = "*" if weekday == "*" else ",".join(
+        sorted({WEEKDAYS[number % 7] for number in expanded[4] if number not in nth_weekdays}, key=WEEKDAYS.index))
+    nth_days = ",".join(f"{_ordinal(n)} {WEEKDAYS[number % 7]}"
+                        for number, ns in sorted(nth_weekdays.items()) for n in sorted(ns))
+    common = {"second": second, "minute": minute, "hour": hour, "month": month, "timezone": tz}
+    restricted_day, restricted_weekday = day != "*", weekday_names not in ("*", "")
+    try:
+        alternatives = [CronTrigger(day=nth_days, **common)] if nth_days else []
+        if restricted_day and restricted_weekday:  # crontab: either one matching is enough
+            alternatives += [CronTrigger(day=day, **common), CronTrigger(day_of_week=weekday_names, **common)]
+        elif restricted_day or restricted_weekday or not alternatives:
+            alternatives.append(CronTrigger(day=day, day_of_week=weekday_names or "*", **common))
+    except ValueError as error:
+        raise Invalid(f"{field}: invalid cron expression {expression!r}: {error}", field) from None
+    return alternatives[0] if len(alternatives) == 1 else OrTrigger(alternatives)
+
+
+def _join(values: list) -> str:
+    return "*" if values == ["*"] else ",".join(str(value) for value in values)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def _short(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def next_fire_times(trigger: BaseTrigger | None, count: int, now: datetime | None = None) -> list[datetime]:
+    """The next ``count`` fire times of ``trigger`` after ``now`` (APScheduler does the arithmetic)."""
+    if trigger is None:
+        return []
+    now = now or datetime.now(dt_timezone.utc)
+    times: list[datetime] = []
+    previous = None
+    while len(times) < count:
+        upcoming = trigger.get_next_fire_time(previous, now)
+        if upcoming is None:
+            break
+        times.append(upcoming)
+        previous, now = upcoming, upcoming + timedelta(microseconds=1)
+    return times
