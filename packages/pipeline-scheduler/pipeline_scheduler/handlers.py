@@ -78,7 +78,6 @@ class SchedulerHandler(APIHandler):
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(data if isinstance(data, (bytes, str)) else orjson.dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -89,7 +88,6 @@ class SchedulerHandler(APIHandler):
             body = {"error": error.log_message or responses.get(status_code, "error"), "field": None}
         else:
             body = {"error": "internal server error; the server log has the details", "field": None}
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(orjson.dumps(body))
 
 
@@ -211,10 +209,9 @@ class RunLogHandler(SchedulerHandler):
     async def get(self, run_id: str) -> None:
         data, next_offset, status = await self.call(self.scheduler.history.log_chunk, run_id,
                                                     self.get_query_argument("offset", None))
-        self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.set_header("X-Next-Offset", str(next_offset))
         self.set_header("X-Run-Status", status)
-        self.finish(data)
+        self.finish(data, set_content_type="text/plain; charset=UTF-8")
 
 
 class RunStreamHandler(SchedulerHandler):
@@ -248,7 +245,7 @@ class RunStreamHandler(SchedulerHandler):
             await self.flush()
         except StreamClosedError:
             return
-        self.finish()
+        self.finish(set_content_type="text/event-stream")
 
 
 class TriggerPreviewHandler(SchedulerHandler):

@@ -15,7 +15,7 @@ from .executors import Command
 
 
 def start_process(command: Command, log: IO[bytes], base_env: Mapping[str, str]) -> subprocess.Popen:
-    """Start ``command`` with stdout and stderr interleaved into ``log``.
+    """Start ``command`` with stdout and stderr interleaved into ``log``, in ``base_env`` plus the command's env.
 
     The process leads a new session, so it and everything it spawns share one process group
     that a timeout or a cancel can end together. Output is unbuffered so logs stream live.

@@ -312,7 +312,7 @@ class RunManager:
         timeout = run.spec.get("timeout") or self._settings.default_timeout
         with open(run.log_path, "ab") as log_file:
             try:
-                process = start_process(command, log_file, os.environ)
+                process = start_process(command, log_file, {**os.environ, **(run.spec.get("env") or {})})
             except OSError as error:
                 self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
                 return

@@ -95,7 +95,7 @@ def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bo
     if spec.date_type == "once":
         if not allow_past and when < now - PAST_DATE_TOLERANCE:
             raise Invalid(f"run_date: {spec.run_date} is in the past", "run_date")
-        return DateTrigger(run_date=when, timezone=tz), f"Once at {_short(when.astimezone(tz))}"
+        return DateTrigger(run_date=when.astimezone(tz), timezone=tz), f"Once at {_short(when.astimezone(tz))}"
     local = when.astimezone(tz)  # the offset the client sent is honoured, then read in the job's zone
     at = f"{local.hour:02d}:{local.minute:02d}"
     if spec.date_type == "daily":

@@ -1,0 +1,104 @@
+"""Persistence across server restarts and crashes, with servers in their own processes."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+import pytest
+
+from server_process import ServerProcess
+
+
+@pytest.fixture
+def servers(tmp_path: Path):
+    started: list[ServerProcess] = []
+
+    def start(**options) -> ServerProcess:
+        server = ServerProcess(tmp_path, timezone="UTC", **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.crash()
+
+
+def test_jobs_and_runs_survive_a_restart(servers, tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text("print('persisted')\n")
+    first = servers()
+    job = first.request("POST", "jobs", {"name": "keep me", "pipeline_path": "job.py", "schedule_type": "cron",
+                                         "cron_expression": "0 3 * * *"})
+    result = first.request("POST", f"run/{job['id']}")
+    first.stop()
+
+    second = servers()
+    again = second.request("GET", f"jobs/{job['id']}")
+    assert again["name"] == "keep me" and again["next_run_time"] == job["next_run_time"]
+    runs = second.request("GET", "runs")["runs"]
+    assert [(run["id"], run["status"], run["output"]) for run in runs] == [(result["run_id"], "success", "persisted\n")]
+    assert (tmp_path / ".amphi" / "scheduler.sqlite").exists()
+
+
+def test_a_crash_leaves_runs_interrupted(servers, tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text("import time\nprint('working', flush=True)\ntime.sleep(60)\n")
+    first = servers()
+    job = first.request("POST", "jobs", {"pipeline_path": "slow.py", "schedule_type": "interval",
+                                         "interval_seconds": 86400})
+    run = first.request("POST", f"jobs/{job['id']}/runs")
+    first.wait_for(lambda: first.request("GET", f"runs/{run['id']}")["status"] == "running")
+    first.crash()
+
+    second = servers()
+    after = second.request("GET", f"runs/{run['id']}")
+    assert after["status"] == "interrupted" and "server stopped" in after["error"]
+    assert second.request("GET", "health")["running_runs"] == 0
+
+
+def test_clean_shutdown_cancels_running_runs(servers, tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(60)\n")
+    first = servers()
+    job = first.request("POST", "jobs", {"pipeline_path": "slow.py", "schedule_type": "interval",
+                                         "interval_seconds": 86400})
+    run = first.request("POST", f"jobs/{job['id']}/runs")
+    running = first.wait_for(lambda: (r := first.request("GET", f"runs/{run['id']}"))["status"] == "running" and r)
+    first.stop()
+    assert not psutil.pid_exists(running["pid"]) or psutil.Process(running["pid"]).status() == psutil.STATUS_ZOMBIE
+
+    second = servers()
+    after = second.request("GET", f"runs/{run['id']}")
+    assert after["status"] == "cancelled" and after["error"] == "the server stopped"
+
+
+def test_missed_fires_follow_the_catch_up_policy(servers, tmp_path: Path) -> None:
+    (tmp_path / "tick.py").write_text("print('tick')\n")
+    first = servers()
+    common = {"pipeline_path": "tick.py", "schedule_type": "interval", "interval_seconds": 2}
+    once = first.request("POST", "jobs", {**common, "name": "catch up once"})
+    skip = first.request("POST", "jobs", {**common, "name": "skip missed", "catch_up": "skip"})
+    first.request("POST", f"jobs/{once['id']}/pause")
+    first.request("POST", f"jobs/{skip['id']}/pause")
+    first.request("POST", f"jobs/{once['id']}/resume")
+    first.request("POST", f"jobs/{skip['id']}/resume")
+    first.stop()
+    time.sleep(7)  # three or more fires of each job fall in the downtime
+
+    second = servers()
+    started = time.time()
+
+    def runs_of(job_id: str) -> list[dict]:
+        return second.request("GET", f"runs?job_id={job_id}")["runs"]
+
+    def missed(runs: list[dict]) -> list[dict]:
+        return [r for r in runs if datetime.fromisoformat(r["scheduled_for"]).timestamp() < started]
+
+    second.wait_for(lambda: any(r["status"] == "success" for r in missed(runs_of(once["id"]))))
+    time.sleep(1)
+    catch_up = missed(runs_of(once["id"]))
+    assert [(r["status"], r["triggered_by"]) for r in catch_up] == [("success", "schedule")]  # coalesced: one run
+
+    skipped = missed(runs_of(skip["id"]))
+    assert [r["status"] for r in skipped] == ["skipped"]
+    assert "missed while the server was down" in skipped[0]["error"]
