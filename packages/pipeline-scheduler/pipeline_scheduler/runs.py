@@ -57,7 +57,8 @@ class ActiveRun:
     triggered_by: str
     scheduled_for: float | None
     queued_at: float
-    spec: dict[str, Any]
+    kind: str
+    spec: dict[str, Any]  # the job as defined when the run was queued
     run_id: int = 0
     status: str = "queued"
     started_at: float | None = None
@@ -226,7 +227,7 @@ class RunManager:
                     request.accepted.set_exception(NotFound(f"job {request.job_id} not found", "job_id"))
                     continue
                 run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at), request.triggered_by,
-                                request.scheduled_for, request.received_at, job.spec)
+                                request.scheduled_for, request.received_at, job.kind, job.spec)
                 skip_reason = self._overlap_verdict(job.spec, len(self._per_job[job.id]))
                 if skip_reason:
                     run.status, run.cancel_reason = "skipped", skip_reason
@@ -301,7 +302,7 @@ class RunManager:
                 return  # cancel() already recorded it
             run.status = "starting"
         try:
-            executor = self._executors.get(self._store_kind(run))
+            executor = self._executors.get(run.kind)
             command = executor.command(run.job_id, run.spec, self._context)
         except (SchedulerError, KeyError) as error:
             self._finish(run, "failure", f"cannot run: {getattr(error, 'message', error)}")
@@ -327,13 +328,6 @@ class RunManager:
             self._events.publish({"type": "run", "run": run_document(started)})
             status, reason, exit_code = self._wait(run, process, timeout)
         self._finish(run, status, reason, exit_code)
-
-    def _store_kind(self, run: ActiveRun) -> str:
-        job = self._store.job_specs([run.job_id]).get(run.job_id)
-        if job is None:
-            raise SchedulerError("the job was deleted")
-        run.spec = job.spec  # the newest definition, in case it was edited while queued
-        return job.kind
 
     def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None) -> tuple[str, str | None, int | None]:
         try:

@@ -131,8 +131,11 @@ export class SchedulerAPI {
       const message =
         body.error ||
         body.message ||
-        response.statusText ||
-        this._trans.__('Request failed with status %1', response.status);
+        this._trans.__(
+          'Request failed: %1 %2',
+          response.status,
+          response.statusText
+        ).trim();
       throw new SchedulerError(message, {
         status: response.status,
         field: body.field ?? null

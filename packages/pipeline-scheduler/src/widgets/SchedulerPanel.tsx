@@ -89,11 +89,15 @@ export class SchedulerPanel extends ReactWidget {
         this._loaded = true;
         this._error = null;
       } catch (reason) {
-        this._error = this._describe(reason);
+        const message = this._describe(reason);
+        this._error = this._trans.__(
+          'Could not load the scheduled jobs: %1',
+          message
+        );
         if (notify) {
           void showErrorMessage(
             this._trans.__('Could not load the scheduled jobs'),
-            this._error
+            message
           );
         }
       } finally {
