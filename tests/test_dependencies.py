@@ -25,7 +25,7 @@ async def test_success_triggers_the_dependent_job(api, write_script) -> None:
     upstream = await make(api, write_script, "extract")
     downstream = await make(api, write_script, "load", schedule_type="trigger",
                             trigger_conditions=[{"job_id": upstream["id"], "on": "success"}])
-    assert downstream["next_run_time"] is None and downstream["trigger"].startswith("After ")
+    assert downstream["next_run_time"] is None and downstream["trigger"] == "After extract succeeds"
     await api("POST", f"run/{upstream['id']}")
     runs = await wait_for(lambda: runs_of(api, downstream["id"]), 10)
     assert runs[0]["triggered_by"] == "trigger"

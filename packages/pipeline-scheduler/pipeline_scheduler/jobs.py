@@ -103,8 +103,8 @@ class JobService:
         executor.validate(spec, self._context)
         stored = spec.stored()
         working_dir(stored, self._context)
-        built = build_trigger(spec, self.default_timezone)
-        dependencies = self._dependencies(job_id, spec)
+        dependencies, upstream_names = self._dependencies(job_id, spec)
+        built = build_trigger(spec, self.default_timezone, job_names=upstream_names)
         now = time.time()
         created_at = existing.created_at if existing is not None else now
         row = {"id": job_id, "name": spec.name, "kind": executor.kind, "spec": stored, "timezone": built.timezone,
@@ -123,11 +123,12 @@ class JobService:
             raise
         return self.get_json(job_id)
 
-    def _dependencies(self, job_id: str, spec: JobSpec) -> list[tuple[str, str]]:
+    def _dependencies(self, job_id: str, spec: JobSpec) -> tuple[list[tuple[str, str]], dict[str, str]]:
+        """The dependency edges of a ``trigger`` job (checked: known, acyclic) and the upstream names."""
         if spec.schedule_type != "trigger":
-            return []
+            return [], {}
         conditions = spec.trigger_conditions or []
-        known = self._store.existing_job_ids(c.job_id for c in conditions)
+        known = self._store.job_names(c.job_id for c in conditions)
         for index, condition in enumerate(conditions):
             if condition.job_id == job_id:
                 raise Invalid(f"trigger_conditions.{index}.job_id: a job cannot depend on itself",
@@ -136,7 +137,7 @@ class JobService:
                 raise Invalid(f"trigger_conditions.{index}.job_id: unknown job {condition.job_id!r}",
                               f"trigger_conditions.{index}.job_id")
         check_no_cycle(self._store, job_id, [c.job_id for c in conditions])
-        return sorted({(c.job_id, c.on) for c in conditions})
+        return sorted({(c.job_id, c.on) for c in conditions}), known
 
     @staticmethod
     def _existing_dependencies(spec: dict[str, Any]) -> list[tuple[str, str]]:

@@ -141,10 +141,13 @@ class Store:
                                 .where(JobRow.id.in_(list(set(job_ids))))).all()
         return {row.id: row for row in rows}
 
-    def existing_job_ids(self, job_ids: Iterable[str]) -> set[str]:
-        ids = list(set(job_ids))
+    def job_names(self, job_ids: Iterable[str]) -> dict[str, str]:
+        """Names of those of ``job_ids`` that exist."""
         with self.engine.connect() as conn:
-            return set(conn.scalars(select(JobRow.id).where(JobRow.id.in_(ids))))
+            return dict(conn.execute(select(JobRow.id, JobRow.name).where(JobRow.id.in_(list(set(job_ids))))).all())
+
+    def existing_job_ids(self, job_ids: Iterable[str]) -> set[str]:
+        return set(self.job_names(job_ids))
 
     def count_jobs(self) -> int:
         with self.engine.connect() as conn:

@@ -8,6 +8,7 @@ counts 0 = Monday) and crontab's rule that a restricted day-of-month and day-of-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import lru_cache
@@ -58,8 +59,8 @@ def parse_datetime(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime
 
 
 def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | None = None,
-                  allow_past: bool = False) -> BuiltTrigger:
-    """Validate the schedule fields of ``spec`` and build its trigger."""
+                  allow_past: bool = False, job_names: Mapping[str, str] | None = None) -> BuiltTrigger:
+    """Validate the schedule fields of ``spec`` and build its trigger (``job_names`` words dependencies)."""
     tz_name = spec.timezone or default_timezone
     tz = zone(tz_name)
     now = now or datetime.now(dt_timezone.utc)
@@ -75,7 +76,8 @@ def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | N
                           "trigger_conditions")
         joiner = " and " if spec.logical_operator == "AND" else " or "
         words = "After " + joiner.join(
-            f"{condition.job_id} {'succeeds' if condition.on == 'success' else 'fails'}"
+            f"{(job_names or {}).get(condition.job_id, condition.job_id)} "
+            f"{'succeeds' if condition.on == 'success' else 'fails'}"
             for condition in spec.trigger_conditions)
         return BuiltTrigger(None, words, tz_name)
     return BuiltTrigger(trigger, f"{words} ({tz_name})", tz_name)
