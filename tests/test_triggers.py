@@ -85,6 +85,8 @@ def test_trigger_jobs_have_no_clock() -> None:
     ({"schedule_type": "date", "date_type": "every_x_days"}, "interval_days"),
     ({"schedule_type": "cron", "cron_expression": "0 0 * * *", "timezone": "Mars/Olympus"}, "timezone"),
     ({"schedule_type": "trigger"}, "trigger_conditions"),
+    ({"schedule_type": "cron", "cron_expression": "0 0 31 2 *"}, "cron_expression"),  # 31 February never comes
+    ({"schedule_type": "cron", "hour": "1 2"}, "hour"),
 ])
 def test_invalid_schedules_name_their_field(payload: dict, field: str) -> None:
     with pytest.raises(Invalid) as caught:

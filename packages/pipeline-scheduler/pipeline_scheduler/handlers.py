@@ -21,7 +21,7 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from .errors import Conflict, Invalid, NotFound, SchedulerError, TooLarge
-from .models import RunRequest, parse_payload
+from .models import RunRequest, parse_payload, query_int
 from .service import PipelineScheduler
 
 NAMESPACE = "pipeline-scheduler"
@@ -94,10 +94,9 @@ class SchedulerHandler(APIHandler):
 class JobsHandler(SchedulerHandler):
     @endpoint
     async def get(self) -> None:
-        limit = self.get_query_argument("limit", None)
-        offset = self.get_query_argument("offset", None)
-        self.reply(await self.call(self.scheduler.jobs.list_json, _optional_int(limit, "limit"),
-                                   _optional_int(offset, "offset") or 0))
+        limit = query_int(self.get_query_argument("limit", None), "limit", None)
+        offset = query_int(self.get_query_argument("offset", None), "offset", 0)
+        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset))
 
     @endpoint
     async def post(self) -> None:
@@ -156,10 +155,11 @@ class RunNowHandler(SchedulerHandler):
     async def post(self, job_id: str) -> None:
         await self.call(self.scheduler.jobs.require, job_id)
         accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual"))
-        run = await asyncio.wrap_future(accepted.finished)
+        run = dict(await asyncio.wrap_future(accepted.finished))
+        cwd = run.pop("cwd", None)
         output = await self.call(self.scheduler.history.full_log, run["id"])
         self.reply({"success": run["status"] == "success", "output": output, "error": run["error"] or "",
-                    "exit_code": run["exit_code"], "cwd": run.get("cwd") or str(self.scheduler.config.root),
+                    "exit_code": run["exit_code"], "cwd": cwd or str(self.scheduler.config.root),
                     "status": run["status"], "run_id": run["id"], "execution_id": run["execution_id"],
                     "run": run})
 
@@ -269,18 +269,6 @@ class ConfigHandler(SchedulerHandler):
 def _sse(event: str, data: str) -> str:
     lines = data.split("\n") or [""]
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
-
-
-def _optional_int(value: str | None, field: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise Invalid(f"{field}: expected an integer, got {value!r}", field) from None
-    if number < 0:
-        raise Invalid(f"{field}: must be 0 or more", field)
-    return number
 
 
 JOB = r"(?P<job_id>[^/]+)"

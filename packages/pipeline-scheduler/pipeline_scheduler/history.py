@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Conflict, Invalid, NotFound
+from .models import MAX_DATABASE_INT, query_int
 from .paths import remove_files
 from .runs import RunManager
 from .serialize import run_document
@@ -26,11 +27,9 @@ class RunHistory:
         """Newest first; ``limit`` 1..1000 (larger values are capped, as 0.9.7 clients expect), ``before`` a run id."""
         if status is not None and status not in RUN_STATUSES:
             raise Invalid(f"status: unknown status {status!r}; one of {', '.join(RUN_STATUSES)}", "status")
-        count = _integer(limit, "limit", DEFAULT_LIST)
-        if count < 1:
-            raise Invalid("limit: must be at least 1", "limit")
+        count = query_int(limit, "limit", DEFAULT_LIST, minimum=1)
         rows = self._store.list_runs(job_id=job_id, status=status, limit=min(count, MAX_LIST),
-                                     before=_integer(before, "before", None))
+                                     before=query_int(before, "before", None))
         return {"runs": [run_document(row._mapping) for row in rows]}
 
     def get(self, run_id: str) -> dict[str, Any]:
@@ -51,10 +50,8 @@ class RunHistory:
     def log_chunk(self, run_id: str, offset: str | None, limit: int = 1 << 20) -> tuple[bytes, int, str]:
         """Log bytes from ``offset`` (at most ``limit``), the next offset, and the run's status."""
         row = self._row(run_id)
-        start = _integer(offset, "offset", 0)
-        if start < 0:
-            raise Invalid("offset: must be 0 or more", "offset")
-        if not row.log_path or not Path(row.log_path).exists():
+        start = query_int(offset, "offset", 0)
+        if not row.log_path or not Path(row.log_path).exists() or start >= Path(row.log_path).stat().st_size:
             return b"", start, row.status
         with open(row.log_path, "rb") as handle:
             handle.seek(start)
@@ -79,16 +76,8 @@ class RunHistory:
             number = int(run_id)
         except (TypeError, ValueError):
             raise NotFound("Run not found", "run_id") from None
-        row = self._store.get_run(number)
+        row = self._store.get_run(number) if 0 < number <= MAX_DATABASE_INT else None
         if row is None:
             raise NotFound("Run not found", "run_id")
         return row
 
-
-def _integer(value: str | None, field: str, default: Any) -> Any:
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid(f"{field}: expected an integer, got {value!r}", field) from None

@@ -12,6 +12,7 @@ from .errors import Conflict, Invalid, NotFound
 from .executors import ExecutionContext, ExecutorRegistry
 from .executors.working_dir import working_dir
 from .models import JobSpec, PreviewRequest, merge_update, parse_payload
+from .paths import resolve_in_root
 from .scheduler import SchedulerService
 from .serialize import job_document, jobs_list, splice_job
 from .store import Store
@@ -99,6 +100,8 @@ class JobService:
         job_id = spec.id or uuid.uuid4().hex[:12]
         spec.id = job_id
         spec.name = spec.name or datetime.now(timezone.utc).strftime("job_%Y%m%d%H%M%S")
+        if spec.pipeline_path:  # confinement first: its message is the one that matters
+            resolve_in_root(self._context.root, spec.pipeline_path, "pipeline_path", must_exist=False)
         executor = self._executors.for_spec(spec)
         executor.validate(spec, self._context)
         stored = spec.stored()

@@ -167,6 +167,23 @@ def parse_payload(model: type[ModelT], payload: Any) -> ModelT:
         raise Invalid(f"{field}: {reason}" if field else reason, field) from None
 
 
+MAX_DATABASE_INT = 2**63 - 1
+
+
+def query_int(value: str | None, field: str, default: int | None, minimum: int = 0) -> int | None:
+    """An integer query parameter: 400 naming ``field`` when it is not one or below ``minimum``; capped
+    at the database's integer range so that absurd values answer like large ones."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise Invalid(f"{field}: expected an integer, got {value!r}", field) from None
+    if number < minimum:
+        raise Invalid(f"{field}: must be {minimum} or more", field)
+    return min(number, MAX_DATABASE_INT)
+
+
 def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Apply a ``PUT`` body onto a stored spec.
 

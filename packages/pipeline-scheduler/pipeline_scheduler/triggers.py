@@ -8,6 +8,7 @@ counts 0 = Monday) and crontab's rule that a restricted day-of-month and day-of-
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -55,7 +56,12 @@ def parse_datetime(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise Invalid(f"{field}: {text!r} is not an ISO-8601 date-time (e.g. 2026-01-31T09:30:00Z)", field) from None
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+    value = value.replace(tzinfo=tz) if value.tzinfo is None else value
+    try:
+        value.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise Invalid(f"{field}: {text!r} is out of the supported range of dates", field) from None
+    return value
 
 
 def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | None = None,
@@ -66,10 +72,13 @@ def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | N
     now = now or datetime.now(dt_timezone.utc)
     if spec.schedule_type == "date":
         trigger, words = _date_trigger(spec, tz, now, allow_past)
+        field = "run_date"
     elif spec.schedule_type == "interval":
         trigger, words = _interval_trigger(spec, tz, now)
+        field = "run_date"
     elif spec.schedule_type == "cron":
         trigger, words = _cron_trigger(spec, tz)
+        field = "cron_expression" if spec.cron_expression else next(n for n in CRON_FIELDS if getattr(spec, n))
     else:
         if not spec.trigger_conditions:
             raise Invalid("trigger_conditions: at least one condition is required for schedule_type 'trigger'",
@@ -80,6 +89,8 @@ def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | N
             f"{'succeeds' if condition.on == 'success' else 'fails'}"
             for condition in spec.trigger_conditions)
         return BuiltTrigger(None, words, tz_name)
+    if not allow_past and not next_fire_times(trigger, 1, now):
+        raise Invalid(f"{field}: this schedule never fires", field)
     return BuiltTrigger(trigger, f"{words} ({tz_name})", tz_name)
 
 
@@ -88,7 +99,7 @@ def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bo
         if not spec.interval_days:
             raise Invalid("interval_days: required (a positive integer) for date_type 'every_x_days'", "interval_days")
         start = parse_datetime(spec.run_date, tz) if spec.run_date else None
-        trigger = IntervalTrigger(days=spec.interval_days, start_date=start, timezone=tz)
+        trigger = _interval(dict(days=spec.interval_days), start, tz, "interval_days")
         unit = "day" if spec.interval_days == 1 else f"{spec.interval_days} days"
         return trigger, f"Every {unit}" + (f" from {_short(start.astimezone(tz))}" if start else "")
     if not spec.run_date:
@@ -118,8 +129,15 @@ def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime) -> tuple[B
         raise Invalid("interval_seconds: a positive interval is required for schedule_type 'interval'",
                       "interval_seconds")
     start = parse_datetime(spec.run_date, tz) if spec.run_date else None
-    trigger = IntervalTrigger(**given, start_date=start, timezone=tz)
+    trigger = _interval(given, start, tz, f"interval_{next(iter(given))}")
     return trigger, f"Every {duration_words(trigger.interval)}"
+
+
+def _interval(amounts: dict[str, int], start: datetime | None, tz: ZoneInfo, field: str) -> IntervalTrigger:
+    try:
+        return IntervalTrigger(**amounts, start_date=start, timezone=tz)
+    except (OverflowError, ValueError):
+        raise Invalid(f"{field}: the interval is too large", field) from None
 
 
 def duration_words(interval: timedelta) -> str:
@@ -154,7 +172,10 @@ def _expression_from_fields(fields: dict[str, str]) -> str:
     values = {}
     for index, name in enumerate(significance):
         default = "0" if index > finest and name in ("hour", "minute", "second") else "*"
-        values[name] = str(fields.get(name, default)).replace(" ", "")
+        value = re.sub(r"\s*,\s*", ",", str(fields.get(name, default)).strip())
+        if not value or any(char.isspace() for char in value):
+            raise Invalid(f"{name}: {fields[name]!r} is not a cron field (no spaces inside a field)", name)
+        values[name] = value
     return " ".join(values[name] for name in CRON_FIELDS)
 
 
@@ -208,7 +229,10 @@ def next_fire_times(trigger: BaseTrigger | None, count: int, now: datetime | Non
     times: list[datetime] = []
     previous = None
     while len(times) < count:
-        upcoming = trigger.get_next_fire_time(previous, now)
+        try:
+            upcoming = trigger.get_next_fire_time(previous, now)
+        except (OverflowError, ValueError):  # past year 9999
+            break
         if upcoming is None:
             break
         times.append(upcoming)
