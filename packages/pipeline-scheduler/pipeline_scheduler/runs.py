@@ -239,11 +239,10 @@ class RunManager:
         rows = []
         for _, run in admitted:
             row = run.row()
+            del row["id"]  # assigned by the database
             if run.status == "skipped":
                 row.update(reason=run.cancel_reason, finished_at=run.queued_at)
             rows.append(row)
-        for row in rows:
-            row.pop("id")
         try:
             ids = self._store.insert_runs(rows)
         except Exception:
@@ -274,14 +273,19 @@ class RunManager:
         return None
 
     def _admit(self, run: ActiveRun) -> None:
+        """Hand a recorded run to the workers, or hold it behind its job's earlier run (policy "queue")."""
         with self._lock:
             self._active[run.run_id] = run
-            ahead = self._per_job[run.job_id][0] is not run
-            if run.spec.get("overlap_policy") == "queue" and ahead:
+            if self._stopping:
+                run.cancel_reason = "the server stopped"
+            elif run.spec.get("overlap_policy") == "queue" and self._per_job[run.job_id][0] is not run:
                 run.held = True
                 self._waiting[run.job_id].append(run)
                 return
-        self._ready.put(run)
+        if run.cancel_reason is not None:
+            self._finish(run, "cancelled", run.cancel_reason)
+        else:
+            self._ready.put(run)
 
     # -- execution --------------------------------------------------------------------------
     def _worker_loop(self) -> None:
