@@ -80,6 +80,13 @@ class SchedulerHandler(APIHandler):
         self.set_status(status)
         self.finish(data if isinstance(data, (bytes, str)) else orjson.dumps(data))
 
+    async def reply_runs(self, job_id: str | None) -> None:
+        """The run list, filtered by the query's ``status``, ``limit`` and ``before``."""
+        self.reply(await self.call(self.scheduler.history.list, job_id=job_id,
+                                   status=self.get_query_argument("status", None),
+                                   limit=self.get_query_argument("limit", None),
+                                   before=self.get_query_argument("before", None)))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = (kwargs.get("exc_info") or (None, None, None))[1]
         if isinstance(error, ApiError):
@@ -134,10 +141,7 @@ class JobRunsHandler(SchedulerHandler):
     @endpoint
     async def get(self, job_id: str) -> None:
         await self.call(self.scheduler.jobs.require, job_id)
-        self.reply(await self.call(self.scheduler.history.list, job_id=job_id,
-                                   status=self.get_query_argument("status", None),
-                                   limit=self.get_query_argument("limit", None),
-                                   before=self.get_query_argument("before", None)))
+        await self.reply_runs(job_id)
 
     @endpoint
     async def post(self, job_id: str) -> None:
@@ -167,10 +171,7 @@ class RunNowHandler(SchedulerHandler):
 class RunsHandler(SchedulerHandler):
     @endpoint
     async def get(self) -> None:
-        self.reply(await self.call(self.scheduler.history.list, job_id=self.get_query_argument("job_id", None),
-                                   status=self.get_query_argument("status", None),
-                                   limit=self.get_query_argument("limit", None),
-                                   before=self.get_query_argument("before", None)))
+        await self.reply_runs(self.get_query_argument("job_id", None))
 
     @endpoint
     async def delete(self) -> None:
