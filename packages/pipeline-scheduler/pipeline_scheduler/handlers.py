@@ -20,7 +20,8 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from .errors import Conflict, Invalid, NotFound, SchedulerError, TooLarge
+from .errors import Conflict, Invalid, SchedulerError, TooLarge
+from .history import read_log_end
 from .models import RunRequest, parse_payload, query_int
 from .service import PipelineScheduler
 
@@ -147,7 +148,6 @@ class JobRunsHandler(SchedulerHandler):
     async def post(self, job_id: str) -> None:
         """Start a run now; answers 202 with the run as soon as it is recorded."""
         request = parse_payload(RunRequest, self.payload()) if (self.request.body or b"").strip() else RunRequest()
-        await self.call(self.scheduler.jobs.require, job_id)
         accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, request.triggered_by))
         self.reply(accepted.run, status=202)
 
@@ -157,11 +157,10 @@ class RunNowHandler(SchedulerHandler):
 
     @endpoint
     async def post(self, job_id: str) -> None:
-        await self.call(self.scheduler.jobs.require, job_id)
         accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual"))
         run = dict(await asyncio.wrap_future(accepted.finished))
         cwd = run.pop("cwd", None)
-        output = await self.call(self.scheduler.history.full_log, run["id"])
+        output = await self.call(read_log_end, run["log_path"])
         self.reply({"success": run["status"] == "success", "output": output, "error": run["error"] or "",
                     "exit_code": run["exit_code"], "cwd": cwd or str(self.scheduler.config.root),
                     "status": run["status"], "run_id": run["id"], "execution_id": run["execution_id"],

@@ -58,16 +58,6 @@ class RunHistory:
             data = handle.read(limit)
         return data, start + len(data), row.status
 
-    def full_log(self, run_id: int, limit: int = 1 << 20) -> str:
-        """The end of a run's log (at most ``limit`` bytes), for 0.9.7's synchronous run response."""
-        row = self._row(str(run_id))
-        if not row.log_path or not Path(row.log_path).exists():
-            return ""
-        with open(row.log_path, "rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - limit))
-            return handle.read().decode("utf-8", errors="replace")
-
     def is_active(self, run_id: int) -> bool:
         return self._manager.is_active(run_id)
 
@@ -81,3 +71,12 @@ class RunHistory:
             raise NotFound("Run not found", "run_id")
         return row
 
+
+def read_log_end(path: str | None, limit: int = 1 << 20) -> str:
+    """The last ``limit`` bytes of a log as text (0.9.7's synchronous run answer carries the output)."""
+    if not path or not Path(path).exists():
+        return ""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - limit))
+        return handle.read().decode("utf-8", errors="replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from datetime import datetime, timezone
@@ -27,10 +28,26 @@ class JobService:
         self._executors = executors
         self._context = context
         self.default_timezone = default_timezone
+        self._changes = itertools.count()
+        self._generation = next(self._changes)
+        self._listing: tuple[int, bytes] | None = None
+
+    def invalidate(self, *_: Any) -> None:
+        """Something shown in the job list changed (a job, a fire, a run): the cached list is stale."""
+        self._generation = next(self._changes)
 
     # -- reads ------------------------------------------------------------------------------
     def list_json(self, limit: int | None = None, offset: int = 0) -> bytes:
-        return jobs_list(self._store.job_documents(limit=limit, offset=offset))
+        """``GET jobs``. The full list is kept until something in it changes, so polling clients
+        cost nothing; a page (``limit``/``offset``) is always read fresh."""
+        if limit is not None or offset:
+            return jobs_list(self._store.job_documents(limit=limit, offset=offset))
+        generation, cached = self._generation, self._listing
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        listing = jobs_list(self._store.job_documents())
+        self._listing = (generation, listing)
+        return listing
 
     def get_json(self, job_id: str) -> str:
         rows = self._store.job_documents(job_id=job_id)
@@ -73,6 +90,7 @@ class JobService:
                            "change or delete those jobs first", "job_id")
         self._scheduler.unschedule(job_id)
         self._store.delete_job(job_id)
+        self.invalidate()
 
     def set_paused(self, job_id: str, paused: bool) -> str:
         existing = self._store.get_job(job_id)
@@ -86,6 +104,7 @@ class JobService:
                                 timezone_name=existing.timezone, paused=paused, created_at=existing.created_at,
                                 updated_at=now)
         self._store.update_job_fields(job_id, spec=spec, paused=paused, updated_at=now, document=document)
+        self.invalidate()
         return self.get_json(job_id)
 
     def preview(self, payload: Any) -> dict[str, Any]:
@@ -124,6 +143,8 @@ class JobService:
             else:
                 self._store.save_job(dict(existing._mapping), self._existing_dependencies(existing.spec))
             raise
+        finally:
+            self.invalidate()
         return self.get_json(job_id)
 
     def _dependencies(self, job_id: str, spec: JobSpec) -> tuple[list[tuple[str, str]], dict[str, str]]:

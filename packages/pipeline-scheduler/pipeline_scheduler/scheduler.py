@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.engine import Engine
 
+from .jobstore import BatchingJobStore
 from .store import APSCHEDULER_TABLE
 from .triggers import zone
 
@@ -54,8 +54,9 @@ class DispatchExecutor(BaseExecutor):
 
 
 class SchedulerService:
-    def __init__(self, engine: Engine, default_timezone: str, dispatch: Dispatch) -> None:
-        self.jobstore = SQLAlchemyJobStore(engine=engine, tablename=APSCHEDULER_TABLE)
+    def __init__(self, engine: Engine, default_timezone: str, dispatch: Dispatch,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.jobstore = BatchingJobStore(engine=engine, tablename=APSCHEDULER_TABLE, on_flush=on_change)
         self._scheduler = BackgroundScheduler(
             jobstores={"default": self.jobstore},
             executors={"default": DispatchExecutor(dispatch)},

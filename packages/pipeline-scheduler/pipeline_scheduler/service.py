@@ -46,11 +46,12 @@ class PipelineScheduler:
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention), self.events)
-        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch)
+        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._jobs_changed)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone)
         self.history = RunHistory(self.store, self.runs)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
-        self._unsubscribe = self.events.subscribe(self.dependencies.on_event)
+        self._unsubscribe = [self.events.subscribe(self.dependencies.on_event),
+                             self.events.subscribe(self.jobs.invalidate)]
 
     def start(self) -> None:
         interrupted = self.store.interrupt_active_runs("the server stopped while this run was active")
@@ -62,7 +63,8 @@ class PipelineScheduler:
     def stop(self) -> None:
         """Stop firing, then end runs (recorded ``cancelled``), then release the database."""
         self.scheduler.shutdown()
-        self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
         self.engine.dispose()
@@ -79,6 +81,9 @@ class PipelineScheduler:
                 "python_executable": config.python_executable, "max_concurrent_runs": config.max_concurrent_runs,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
                 "runs_retention": config.runs_retention, "version": __version__}
+
+    def _jobs_changed(self) -> None:
+        self.jobs.invalidate()
 
     def _dispatch(self, job_id: str, scheduled_for: float | None) -> None:
         self.runs.submit(job_id, "schedule", scheduled_for)
