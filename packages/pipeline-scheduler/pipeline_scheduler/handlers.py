@@ -158,11 +158,11 @@ class RunNowHandler(SchedulerHandler):
     @endpoint
     async def post(self, job_id: str) -> None:
         accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual"))
-        run = dict(await asyncio.wrap_future(accepted.finished))
-        cwd = run.pop("cwd", None)
-        output = await self.call(read_log_end, run["log_path"])
+        outcome = await asyncio.wrap_future(accepted.finished)
+        run = outcome.run
+        output = outcome.whole_log if outcome.whole_log is not None else await self.call(read_log_end, run["log_path"])
         self.reply({"success": run["status"] == "success", "output": output, "error": run["error"] or "",
-                    "exit_code": run["exit_code"], "cwd": cwd or str(self.scheduler.config.root),
+                    "exit_code": run["exit_code"], "cwd": outcome.cwd or str(self.scheduler.config.root),
                     "status": run["status"], "run_id": run["id"], "execution_id": run["execution_id"],
                     "run": run})
 

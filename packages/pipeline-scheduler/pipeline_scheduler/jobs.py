@@ -6,6 +6,7 @@ import itertools
 import time
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from .dependencies import check_no_cycle
@@ -22,8 +23,10 @@ from .triggers import BuiltTrigger, build_trigger, next_fire_times
 
 class JobService:
     def __init__(self, store: Store, scheduler: SchedulerService, executors: ExecutorRegistry,
-                 context: ExecutionContext, default_timezone: str) -> None:
+                 context: ExecutionContext, default_timezone: str,
+                 job_changed: Callable[[str], None] = lambda job_id: None) -> None:
         self._store = store
+        self._job_changed = job_changed
         self._scheduler = scheduler
         self._executors = executors
         self._context = context
@@ -31,6 +34,10 @@ class JobService:
         self._changes = itertools.count()
         self._generation = next(self._changes)
         self._listing: tuple[int, bytes] | None = None
+
+    def _changed(self, job_id: str) -> None:
+        self._job_changed(job_id)
+        self.invalidate()
 
     def invalidate(self, *_: Any) -> None:
         """Something shown in the job list changed (a job, a fire, a run): the cached list is stale."""
@@ -90,7 +97,7 @@ class JobService:
                            "change or delete those jobs first", "job_id")
         self._scheduler.unschedule(job_id)
         self._store.delete_job(job_id)
-        self.invalidate()
+        self._changed(job_id)
 
     def set_paused(self, job_id: str, paused: bool) -> str:
         existing = self._store.get_job(job_id)
@@ -104,7 +111,7 @@ class JobService:
                                 timezone_name=existing.timezone, paused=paused, created_at=existing.created_at,
                                 updated_at=now)
         self._store.update_job_fields(job_id, spec=spec, paused=paused, updated_at=now, document=document)
-        self.invalidate()
+        self._changed(job_id)
         return self.get_json(job_id)
 
     def preview(self, payload: Any) -> dict[str, Any]:
@@ -144,7 +151,7 @@ class JobService:
                 self._store.save_job(dict(existing._mapping), self._existing_dependencies(existing.spec))
             raise
         finally:
-            self.invalidate()
+            self._changed(job_id)
         return self.get_json(job_id)
 
     def _dependencies(self, job_id: str, spec: JobSpec) -> tuple[list[tuple[str, str]], dict[str, str]]:

@@ -80,10 +80,19 @@ class ActiveRun:
 
 @dataclass
 class Accepted:
-    """What :meth:`RunManager.submit` resolves to: the run as recorded, and a future of its end."""
+    """What :meth:`RunManager.submit` resolves to: the run as recorded, and a future of its :class:`Outcome`."""
 
     run: dict[str, Any]
     finished: Future
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished run: its document, where it ran, and its whole log when that fitted in the kept tail."""
+
+    run: dict[str, Any]
+    cwd: str | None = None
+    whole_log: str | None = None
 
 
 @dataclass
@@ -102,10 +111,10 @@ def execution_id(name: str, at: float) -> str:
     return f"{slug}_{stamp}_{secrets.token_hex(4)}"
 
 
-def read_tail(path: Path | None, size: int) -> str:
-    """The last ``size`` bytes of a log, from a line start when possible."""
+def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
+    """The last ``size`` bytes of a log (from a line start when cut), and whether that is all of it."""
     if path is None or not path.exists():
-        return ""
+        return "", True
     with open(path, "rb") as handle:
         handle.seek(0, os.SEEK_END)
         length = handle.tell()
@@ -113,7 +122,7 @@ def read_tail(path: Path | None, size: int) -> str:
         data = handle.read()
     if length > size and b"\n" in data:
         data = data.split(b"\n", 1)[1]
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace"), length <= size
 
 
 class RunManager:
@@ -132,6 +141,8 @@ class RunManager:
         self._waiting: dict[str, deque[ActiveRun]] = defaultdict(deque)
         self._threads: list[threading.Thread] = []
         self._housekeeping = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-housekeeping")
+        self._definitions: dict[str, Any] = {}  # job id -> (id, name, kind, spec), until the job changes
+        self._definitions_version = 0
         self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -184,6 +195,12 @@ class RunManager:
             kill_tree(process)
         return True
 
+    def forget_job(self, job_id: str) -> None:
+        """The job was saved or deleted: read its definition again for the next run."""
+        with self._lock:
+            self._definitions.pop(job_id, None)
+            self._definitions_version += 1
+
     def is_active(self, run_id: int) -> bool:
         with self._lock:
             return run_id in self._active
@@ -218,7 +235,7 @@ class RunManager:
                         request.accepted.set_exception(error)
 
     def _accept(self, batch: list[_Request]) -> None:
-        jobs = self._store.job_specs(request.job_id for request in batch)
+        jobs = self._definitions_of({request.job_id for request in batch})
         admitted: list[tuple[_Request, ActiveRun]] = []
         with self._lock:
             for request in batch:
@@ -255,11 +272,25 @@ class RunManager:
             run.run_id = row["id"] = run_id
             document = run_document(row)
             if run.status == "skipped":
-                run.finished.set_result(document)
+                run.finished.set_result(Outcome(document))
                 self._events.publish({"type": "run", "run": document})
             else:
                 self._admit(run)
             request.accepted.set_result(Accepted(document, run.finished))
+
+    def _definitions_of(self, job_ids: set[str]) -> dict[str, Any]:
+        """Job definitions from memory, reading the database only for jobs not seen since they changed."""
+        with self._lock:
+            version = self._definitions_version
+            known = {job_id: self._definitions[job_id] for job_id in job_ids if job_id in self._definitions}
+        missing = job_ids - known.keys()
+        if missing:
+            loaded = self._store.job_specs(missing)
+            known.update(loaded)
+            with self._lock:
+                if version == self._definitions_version:  # no job changed while we read
+                    self._definitions.update(loaded)
+        return known
 
     @staticmethod
     def _overlap_verdict(spec: dict[str, Any], active: int) -> str | None:
@@ -351,8 +382,8 @@ class RunManager:
     def _finish(self, run: ActiveRun, status: str, reason: str | None, exit_code: int | None = None) -> None:
         """The one place a run ends: write it, free its slot, tell listeners."""
         row = run.row()
-        row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(),
-                   output_tail=read_tail(run.log_path, self._settings.tail_bytes))
+        tail, whole = read_tail(run.log_path, self._settings.tail_bytes)
+        row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(), output_tail=tail)
         try:
             self._store.record_run(run.run_id, run.job_id, last_run_summary(row),
                                    **{key: row[key] for key in ("status", "reason", "exit_code", "finished_at",
@@ -376,8 +407,7 @@ class RunManager:
             if following is not None:
                 self._ready.put(following)
         document = run_document(row)
-        document["cwd"] = run.cwd
-        run.finished.set_result(document)
+        run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
         self._events.publish({"type": "run", "run": document})
         if self._settings.runs_retention > 0:
             self._housekeeping.submit(self._prune, run.job_id)
