@@ -19,6 +19,7 @@ import pytest
 from jupyter_server.auth import Authorizer
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
+from tornado.simple_httpclient import HTTPTimeoutError
 
 from pipeline_scheduler import handlers
 
@@ -51,6 +52,7 @@ BODIES: dict[tuple[str, str], Any] = {
     (f"jobs/{handlers.JOB}", "PUT"): {"name": "renamed"},
     ("triggers/preview", "POST"): {"schedule_type": "interval", "interval_seconds": 60},
 }
+STREAMS = {"events"}  # answered as Server-Sent Events that never end by themselves
 SUCCESS: dict[tuple[str, str], int] = {
     (f"jobs/{handlers.JOB}/runs", "POST"): 202,
     (f"runs/{handlers.RUN}/cancel", "POST"): 409,  # the run has finished: reached the handler, which refuses
@@ -92,7 +94,7 @@ def fetch(http_server: Any, jp_http_port: int, jp_base_url: str) -> Callable:
     client = AsyncHTTPClient()
 
     async def call(method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None,
-                   query: str = "", namespace: str = handlers.NAMESPACE) -> HTTPResponse:
+                   query: str = "", namespace: str = handlers.NAMESPACE, **options: Any) -> HTTPResponse:
         url = f"http://localhost:{jp_http_port}{url_path_join(jp_base_url, namespace, path)}"
         if body is None and method in ("POST", "PUT"):
             body = b""
@@ -100,7 +102,7 @@ def fetch(http_server: Any, jp_http_port: int, jp_base_url: str) -> Callable:
             body = json.dumps(body).encode()
         return await client.fetch(url + (f"?{query}" if query else ""), method=method, headers=headers or {},
                                   body=body, allow_nonstandard_methods=True, raise_error=False,
-                                  follow_redirects=False, request_timeout=20)
+                                  follow_redirects=False, **{"request_timeout": 20, **options})
 
     return call
 
@@ -159,6 +161,13 @@ async def test_route_refuses_missing_or_wrong_credentials(api: Callable, fetch: 
         assert_refused(response, f"{method} {path} with {what}")
         assert await state(api) == before, f"{method} {path} with {what} changed the jobs or runs"
 
+    if route in STREAMS:  # endless: the token must get the stream started
+        chunks: list[bytes] = []
+        with pytest.raises(HTTPTimeoutError):
+            await fetch(method, path, headers={"Authorization": f"token {TOKEN}"}, streaming_callback=chunks.append,
+                        request_timeout=1.5)
+        assert chunks and chunks[0].startswith(b": connected"), chunks
+        return
     response = await fetch(method, path, headers={"Authorization": f"token {TOKEN}"}, body=body)
     expected = SUCCESS.get((route, method), 200)
     assert response.code == expected, f"{method} {path} with the token: {response.code} {response.body[:300]!r}"

@@ -30,6 +30,8 @@ AUTH_RESOURCE = "pipeline-scheduler"
 MAX_BODY_BYTES = 1 << 20
 STREAM_POLL_SECONDS = 0.2
 CANCEL_WAIT_SECONDS = 10.0
+KEEPALIVE_SECONDS = 15.0
+EVENTS_BACKLOG = 1000
 
 
 class ApiError(web.HTTPError):
@@ -248,6 +250,52 @@ class RunStreamHandler(SchedulerHandler):
         self.finish(set_content_type="text/event-stream")
 
 
+class EventsHandler(SchedulerHandler):
+    """Server-Sent Events of every change: ``run`` (a run recorded, started or finished, as its JSON)
+    and ``job`` (``{"id", "action"}``), with a keep-alive comment when nothing happens."""
+
+    @endpoint
+    async def get(self) -> None:
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue = asyncio.Queue(EVENTS_BACKLOG)
+
+        def forward(event: dict) -> None:
+            loop.call_soon_threadsafe(_offer, events, event)
+
+        unsubscribe = self.scheduler.events.subscribe(forward)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        try:
+            self.write(": connected\n\n")
+            await self.flush()
+            while True:
+                try:
+                    event = await asyncio.wait_for(events.get(), KEEPALIVE_SECONDS)
+                except asyncio.TimeoutError:
+                    self.write(": keepalive\n\n")
+                else:
+                    if event is None:  # this client fell too far behind: let it reconnect and reload
+                        break
+                    data = event["run"] if event["type"] == "run" else {"id": event["id"], "action": event["action"]}
+                    self.write(_sse(event["type"], orjson.dumps(data).decode()))
+                await self.flush()
+        except StreamClosedError:
+            pass
+        finally:
+            unsubscribe()
+
+
+def _offer(events: asyncio.Queue, event: dict) -> None:
+    """Queue an event for one SSE client; a client whose backlog is full is told to go (``None``)."""
+    if events.full():
+        while not events.empty():
+            events.get_nowait()
+        events.put_nowait(None)
+    else:
+        events.put_nowait(event)
+
+
 class TriggerPreviewHandler(SchedulerHandler):
     @endpoint
     async def post(self) -> None:
@@ -285,6 +333,7 @@ ROUTES: list[tuple[str, type[SchedulerHandler]]] = [
     (f"runs/{RUN}/cancel", RunCancelHandler),
     (f"runs/{RUN}/log", RunLogHandler),
     (f"runs/{RUN}/stream", RunStreamHandler),
+    ("events", EventsHandler),
     ("triggers/preview", TriggerPreviewHandler),
     ("health", HealthHandler),
     ("config", ConfigHandler),

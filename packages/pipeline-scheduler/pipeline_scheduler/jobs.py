@@ -6,11 +6,11 @@ import itertools
 import time
 import uuid
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
 from .dependencies import check_no_cycle
 from .errors import Conflict, Invalid, NotFound
+from .events import EventBus
 from .executors import ExecutionContext, ExecutorRegistry
 from .executors.working_dir import working_dir
 from .models import JobSpec, PreviewRequest, merge_update, parse_payload
@@ -23,10 +23,9 @@ from .triggers import BuiltTrigger, build_trigger, next_fire_times
 
 class JobService:
     def __init__(self, store: Store, scheduler: SchedulerService, executors: ExecutorRegistry,
-                 context: ExecutionContext, default_timezone: str,
-                 job_changed: Callable[[str], None] = lambda job_id: None) -> None:
+                 context: ExecutionContext, default_timezone: str, events: EventBus) -> None:
         self._store = store
-        self._job_changed = job_changed
+        self._events = events
         self._scheduler = scheduler
         self._executors = executors
         self._context = context
@@ -35,9 +34,9 @@ class JobService:
         self._generation = next(self._changes)
         self._listing: tuple[int, bytes] | None = None
 
-    def _changed(self, job_id: str) -> None:
-        self._job_changed(job_id)
-        self.invalidate()
+    def _changed(self, job_id: str, action: str) -> None:
+        """Tell listeners (the run manager's definitions, the list cache, browsers) that a job changed."""
+        self._events.publish({"type": "job", "id": job_id, "action": action})
 
     def invalidate(self, *_: Any) -> None:
         """Something shown in the job list changed (a job, a fire, a run): the cached list is stale."""
@@ -97,7 +96,7 @@ class JobService:
                            "change or delete those jobs first", "job_id")
         self._scheduler.unschedule(job_id)
         self._store.delete_job(job_id)
-        self._changed(job_id)
+        self._changed(job_id, "deleted")
 
     def set_paused(self, job_id: str, paused: bool) -> str:
         existing = self._store.get_job(job_id)
@@ -111,7 +110,7 @@ class JobService:
                                 timezone_name=existing.timezone, paused=paused, created_at=existing.created_at,
                                 updated_at=now)
         self._store.update_job_fields(job_id, spec=spec, paused=paused, updated_at=now, document=document)
-        self._changed(job_id)
+        self._changed(job_id, "paused" if paused else "resumed")
         return self.get_json(job_id)
 
     def preview(self, payload: Any) -> dict[str, Any]:
@@ -151,7 +150,7 @@ class JobService:
                 self._store.save_job(dict(existing._mapping), self._existing_dependencies(existing.spec))
             raise
         finally:
-            self._changed(job_id)
+            self._changed(job_id, "created" if existing is None else "updated")
         return self.get_json(job_id)
 
     def _dependencies(self, job_id: str, spec: JobSpec) -> tuple[list[tuple[str, str]], dict[str, str]]:

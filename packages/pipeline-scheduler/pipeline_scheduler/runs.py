@@ -195,8 +195,12 @@ class RunManager:
             kill_tree(process)
         return True
 
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Event listener: a job that was saved or deleted is read again for its next run."""
+        if event.get("type") == "job":
+            self.forget_job(event["id"])
+
     def forget_job(self, job_id: str) -> None:
-        """The job was saved or deleted: read its definition again for the next run."""
         with self._lock:
             self._definitions.pop(job_id, None)
             self._definitions_version += 1
@@ -271,9 +275,9 @@ class RunManager:
         for (request, run), run_id, row in zip(admitted, ids, rows):
             run.run_id = row["id"] = run_id
             document = run_document(row)
+            self._events.publish({"type": "run", "run": document})  # before a worker can say "running"
             if run.status == "skipped":
                 run.finished.set_result(Outcome(document))
-                self._events.publish({"type": "run", "run": document})
             else:
                 self._admit(run)
             request.accepted.set_result(Accepted(document, run.finished))
@@ -338,7 +342,7 @@ class RunManager:
             run.status = "starting"
         try:
             executor = self._executors.get(run.kind)
-            command = executor.command(run.job_id, run.spec, self._context)
+            command = executor.command(run.job_id, run.execution_id, run.spec, self._context)
         except (SchedulerError, KeyError) as error:
             self._finish(run, "failure", f"cannot run: {getattr(error, 'message', error)}")
             return
@@ -407,8 +411,8 @@ class RunManager:
             if following is not None:
                 self._ready.put(following)
         document = run_document(row)
+        self._events.publish({"type": "run", "run": document})  # listeners hear of the end before waiters
         run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
-        self._events.publish({"type": "run", "run": document})
         if self._settings.runs_retention > 0:
             self._housekeeping.submit(self._prune, run.job_id)
 

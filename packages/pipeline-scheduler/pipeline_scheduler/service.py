@@ -47,12 +47,12 @@ class PipelineScheduler:
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention), self.events)
         self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._jobs_changed)
-        self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone,
-                               job_changed=self.runs.forget_job)
+        self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store, self.runs)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
-        self._unsubscribe = [self.events.subscribe(self.dependencies.on_event),
-                             self.events.subscribe(self.jobs.invalidate)]
+        self._unsubscribe = [self.events.subscribe(self.jobs.invalidate),
+                             self.events.subscribe(self.runs.on_event),
+                             self.events.subscribe(self.dependencies.on_event)]
 
     def start(self) -> None:
         interrupted = self.store.interrupt_active_runs("the server stopped while this run was active")

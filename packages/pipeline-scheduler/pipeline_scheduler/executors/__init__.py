@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from ..errors import Invalid
 from ..models import JobSpec
 from .base import Command, ExecutionContext, Executor
+from .notebook import NotebookExecutor
 from .python_code import PythonCodeExecutor
 from .python_file import PythonFileExecutor
 
@@ -47,4 +48,4 @@ class ExecutorRegistry:
 
 
 def default_registry() -> ExecutorRegistry:
-    return ExecutorRegistry([PythonCodeExecutor(), PythonFileExecutor()])
+    return ExecutorRegistry([PythonCodeExecutor(), PythonFileExecutor(), NotebookExecutor()])

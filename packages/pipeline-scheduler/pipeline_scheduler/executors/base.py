@@ -43,5 +43,5 @@ class Executor(ABC):
         """Raise :class:`~pipeline_scheduler.errors.Invalid` naming the field when ``spec`` cannot run."""
 
     @abstractmethod
-    def command(self, job_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
-        """The command for one run of the job (``spec`` as stored)."""
+    def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
+        """The command for one run (``execution_id``) of the job (``spec`` as stored)."""

@@ -30,7 +30,7 @@ class PythonCodeExecutor(Executor):
         if spec.pipeline_path:  # the source it was generated from: must be ours, need not exist any more
             resolve_in_root(context.root, spec.pipeline_path, "pipeline_path", must_exist=False)
 
-    def command(self, job_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
+    def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         code_dir = context.state_dir / "code"
         code_dir.mkdir(parents=True, exist_ok=True)
         script = code_dir / f"{job_id}.py"

@@ -23,6 +23,6 @@ class PythonFileExecutor(Executor):
         if not path.is_file():
             raise Invalid(f"pipeline_path: {spec.pipeline_path} is not a file", "pipeline_path")
 
-    def command(self, job_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
+    def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         script = resolve_in_root(context.root, spec["pipeline_path"], "pipeline_path")
         return Command([context.python_executable, str(script), *spec["arguments"]], working_dir(spec, context))
