@@ -1,9 +1,24 @@
-"""amphi-scheduler: schedule Python scripts, notebooks and Amphi pipelines from JupyterLab."""
+"""amphi-scheduler: schedule Python scripts, notebooks and Amphi pipelines from JupyterLab.
+
+The server extension is imported lazily: ``python -m pipeline_scheduler.runner`` and
+``pipeline_scheduler.notebook_runner`` run in job processes and must not pay for Jupyter Server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from ._version import __version__
-from .extension import PipelineSchedulerApp
 
 __all__ = ["__version__", "PipelineSchedulerApp"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PipelineSchedulerApp":
+        from .extension import PipelineSchedulerApp
+
+        return PipelineSchedulerApp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -11,4 +26,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, object]]:
+    from .extension import PipelineSchedulerApp
+
     return [{"module": "pipeline_scheduler", "app": PipelineSchedulerApp}]

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 from . import processes
 from .errors import ConfigError
-from .outcome import (EXIT_FAILURE, EXIT_SKIPPED, EXIT_SUCCESS, EXIT_TIMED_OUT, RunOutcome)
+from .outcome import EXIT_FAILURE, EXIT_SKIPPED, EXIT_SUCCESS, EXIT_TERMINATED, EXIT_TIMED_OUT, RunOutcome
 from .paths import resolve_path
 
 if TYPE_CHECKING:
@@ -51,14 +51,14 @@ class RunContext:
     - ``env``: the environment for processes this run starts (a copy; ``env`` plugin edits it)
     - ``root`` (``None`` when not confined), ``base_dir`` (relative paths start here)
     - ``python_executable``: the interpreter for Python plugins
-    - ``stop_event``: set to end the ``should_stop`` loop (a cancel from another thread sets it)
+    - ``stop_event``: set when the run is asked to stop (wait on it instead of sleeping)
     - ``processes``: what :meth:`spawn` started
     - ``phase``: the stage being run
     """
 
     def __init__(self, *, job_id: str, config: RunnerConfig, env: Mapping[str, str], root: Path | None,
                  base_dir: Path, python_executable: str, output: IO[bytes] | None = None,
-                 stop_event: threading.Event | None = None, kill_grace: float = 3.0) -> None:
+                 kill_grace: float = 3.0) -> None:
         self.job_id = job_id
         self.config = config
         self.env: dict[str, str] = dict(env)
@@ -66,7 +66,7 @@ class RunContext:
         self.base_dir = base_dir
         self.python_executable = python_executable
         self.output = output
-        self.stop_event = stop_event or threading.Event()
+        self.stop_event = threading.Event()
         self.kill_grace = kill_grace
         self.processes: list[processes.ManagedProcess] = []
         self.phase = "init"
@@ -79,6 +79,7 @@ class RunContext:
         self.stop_reason: str | None = None
         self.timed_out = False
         self.terminated_by: int | None = None
+        self.cancelled = False
         self.trace: list[str] = []
         self._lock = threading.RLock()
 
@@ -162,6 +163,8 @@ class RunContext:
             if self.terminated_by is not None:
                 name = {2: "SIGINT", 15: "SIGTERM"}.get(self.terminated_by, f"signal {self.terminated_by}")
                 status, code, reason = "terminated", 128 + self.terminated_by, f"terminated by {name}"
+            elif self.cancelled:
+                status, code, reason = "cancelled", EXIT_TERMINATED, "cancelled"
             elif self.skip_reasons and not failures:
                 status, code, reason = "skipped", EXIT_SKIPPED, "; ".join(self.skip_reasons)
             elif failures:

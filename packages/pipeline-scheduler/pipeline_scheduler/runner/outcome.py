@@ -12,6 +12,7 @@ N            ``failed``: a waited-for command (``os``/``python``) exited with N;
 75           ``skipped``: a ``can_run`` hook refused; nothing started (``EX_TEMPFAIL``)
 124          ``timed_out``: ``lifetime`` expired while a waited-for command was still running
 128+sig      ``terminated``: the runner got SIGTERM (143) or SIGINT (130); shutdown hooks ran
+143          ``cancelled`` (in-process only): ``RunOptions.stop_event`` was set; shutdown hooks ran
 ===========  ======================================================================================
 
 A command's own exit code can collide with the reserved ones (a script exiting 75); pass
@@ -30,7 +31,7 @@ EXIT_SKIPPED = 75
 EXIT_TIMED_OUT = 124
 EXIT_TERMINATED = 143  # 128 + SIGTERM; SIGINT gives 130
 
-Status = Literal["success", "failed", "skipped", "timed_out", "terminated", "error"]
+Status = Literal["success", "failed", "skipped", "timed_out", "terminated", "cancelled", "error"]
 
 
 @dataclass

@@ -11,12 +11,12 @@
   (later startup hooks do not run) and the run fails.
 - the loop, every ``poll_interval`` seconds: it ends when a ``should_stop`` hook returns ``True``,
   when every waited-for (foreground) process has exited or one exited non-zero, or when the run is
-  cancelled (``stop_event``, SIGTERM). A run with neither ``should_stop`` hooks nor foreground
-  processes ends right after startup. Foreground processes still running then are killed and fail
-  the run (``timed_out`` when the lifetime expired).
-- ``shutdown``: **always runs** — after success, a skip, a failure in any stage, a lifetime expiry
-  or SIGTERM/SIGINT — and every shutdown hook runs even if an earlier one fails. Then every process
-  tree the run started is ended, whatever the plugins did.
+  cancelled (``RunOptions.stop_event``) or terminated (SIGTERM/SIGINT). A run with neither
+  ``should_stop`` hooks nor foreground processes ends right after startup. Foreground processes
+  still running then are killed and fail the run (``timed_out`` when the lifetime expired).
+- ``shutdown``: **always runs** — after success, a skip, a failure in any stage, a lifetime expiry,
+  a cancel or SIGTERM/SIGINT — and every shutdown hook runs even if an earlier one fails. Then every
+  process tree the run started is ended, whatever the plugins did.
 
 A failure of a hook is recorded (``PluginError``: its message; any other exception: its type,
 message and a traceback in the output) and makes the run ``failed``; it never escapes ``run``.
@@ -56,7 +56,9 @@ class RunOptions:
     - ``env``: the base environment of processes (default: this process's environment).
     - ``output``: a binary file with a ``fileno`` receiving the processes' stdout/stderr and the
       runner's messages (``None``: inherit stdout/stderr; messages go to stderr).
-    - ``stop_event``: set it from another thread to cancel the run (shutdown hooks still run).
+    - ``stop_event``: set it from another thread to cancel the run: it is checked before startup,
+      after startup and in the loop; the run ends ``cancelled`` and shutdown hooks still run. The
+      run only reads it, so one event may serve several runs.
     - ``handle_signals``: install SIGTERM/SIGINT handlers (main thread only; the CLI does).
     """
 
@@ -122,7 +124,7 @@ class Runner:
             job_id=self.options.job_id or config.job_id, config=config,
             env=os.environ if self.options.env is None else self.options.env, root=root, base_dir=base,
             python_executable=self.options.python_executable, output=self.options.output,
-            stop_event=self.options.stop_event, kill_grace=self.options.kill_grace)
+            kill_grace=self.options.kill_grace)
         self.hooks: dict[str, list[_Hook]] = {stage: [] for stage in STAGES}
 
     # -- the lifecycle -----------------------------------------------------------------------
@@ -136,11 +138,12 @@ class Runner:
                 ctx.phase = "env_load"
                 self._call_stage("env_load")
                 ctx.phase = "can_run"
-                if self._can_run():
+                if self._can_run() and not self._cancelled():
                     ctx.phase = "startup"
                     self._call_stage("startup")
                     ctx.phase = "running"
-                    self._loop()
+                    if not self._cancelled():
+                        self._loop()
                 ctx.phase = "stopping"
             except _Abort:
                 ctx.phase = "stopping"
@@ -214,12 +217,20 @@ class Runner:
             return False
         return True
 
+    def _cancelled(self) -> bool:
+        """Whether the caller's ``stop_event`` asks to cancel (it is only read, never set, by the run)."""
+        external = self.options.stop_event
+        if external is not None and external.is_set() and not self.ctx.cancelled:
+            self.ctx.cancelled = True
+            self.ctx.request_stop("cancelled")
+        return self.ctx.cancelled
+
     def _loop(self) -> None:
         ctx = self.ctx
         hooks = self.hooks["should_stop"]
         if not hooks and not any(process.foreground for process in ctx.processes):
             return
-        while not ctx.stop_event.is_set():
+        while not ctx.stop_event.is_set() and not self._cancelled():
             for hook in hooks:
                 try:
                     stop = hook.call(ctx)

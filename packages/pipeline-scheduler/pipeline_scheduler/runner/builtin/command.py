@@ -84,8 +84,11 @@ class ProcessPlugin(Plugin):
 
     @hook("shutdown")
     def stop(self, ctx: Any) -> None:
-        if self.process is not None:
-            self.process.kill_tree()
+        if self.process is None:
+            return
+        if not self.params.wait and not self.process.running() and not self.process.killed:
+            self.log(f"background command exited by itself with {self.process.exit_code}")
+        self.process.kill_tree()
 
 
 class OsPlugin(ProcessPlugin):
