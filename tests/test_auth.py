@@ -51,11 +51,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("jobs", "POST"): {**VALID_JOB, "id": "another"},
     (f"jobs/{handlers.JOB}", "PUT"): {"name": "renamed"},
     ("triggers/preview", "POST"): {"schedule_type": "interval", "interval_seconds": 60},
+    ("registry", "POST"): {"job_id": "registered", "config": {"os": {"cmd": "echo hi"}}},
 }
 STREAMS = {"events"}  # answered as Server-Sent Events that never end by themselves
 SUCCESS: dict[tuple[str, str], int] = {
     (f"jobs/{handlers.JOB}/runs", "POST"): 202,
     (f"runs/{handlers.RUN}/cancel", "POST"): 409,  # the run has finished: reached the handler, which refuses
+    # the guarded job is a Python file, not a runner config: the registry handlers answer that
+    **{(f"registry/{handlers.JOB}{suffix}", method): 404
+       for suffix, method in (("", "GET"), ("", "DELETE"), ("/trigger", "POST"), ("/cancel", "POST"))},
 }
 
 

@@ -8,10 +8,11 @@ class SchedulerError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.details = details  # structured context, e.g. the file, section and line of a config error
 
 
 class Invalid(SchedulerError):

@@ -49,6 +49,14 @@ class PipelineSchedulerApp(ExtensionApp):
         tree) and recorded ``timed_out``. 0: no limit.
         """)
     log_dir = Unicode("", config=True, help="Directory of run logs. Empty: ``<root>/.amphi/logs``.")
+    jobs_dir = Unicode("", config=True, help="""
+        Directory of runner configs (TOML, YAML, JSON) loaded as jobs named after their files, and
+        re-read when they change. Empty: $PIPELINE_SCHEDULER_JOBS_DIR, else ``<root>/.amphi/jobs``.
+        """)
+    plugins_dir = Unicode("", config=True, help="""
+        Directory of custom runner plugins (``*.py``). Empty: ``<root>/.amphi/plugins``.
+        """)
+    jobs_dir_poll = Float(2.0, config=True, help="Seconds between scans of ``jobs_dir`` for changes (0: only at start-up).")
     runs_retention = Int(500, config=True, help="""
         How many finished runs (and their logs) to keep per job; older ones are pruned after each
         run. 0: keep everything.
@@ -86,6 +94,10 @@ class PipelineSchedulerApp(ExtensionApp):
         location.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{location}"
 
+    def _directory(self, configured: str, default: str) -> Path:
+        path = Path(os.path.expanduser(configured or default))
+        return path if path.is_absolute() else self.root / path
+
     def initialize_settings(self) -> None:
         state_dir = self.root / ".amphi"
         config = SchedulerConfig(
@@ -93,7 +105,9 @@ class PipelineSchedulerApp(ExtensionApp):
             python_executable=self.python_executable, max_concurrent_runs=self.max_concurrent_runs,
             default_timeout=self.default_timeout or None,
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
-            state_dir=state_dir, runs_retention=self.runs_retention)
+            state_dir=state_dir, runs_retention=self.runs_retention,
+            jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
+            plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll)
         scheduler = PipelineScheduler(config)
         scheduler.start()
         self.settings["pipeline_scheduler"] = scheduler

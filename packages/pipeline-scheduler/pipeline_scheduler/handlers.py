@@ -39,7 +39,7 @@ class ApiError(web.HTTPError):
 
     def __init__(self, error: SchedulerError) -> None:
         super().__init__(error.status_code, error.message.replace("%", "%%"))
-        self.message, self.field = error.message, error.field
+        self.message, self.field, self.details = error.message, error.field, error.details
 
 
 def endpoint(method: Callable) -> Callable:
@@ -93,7 +93,7 @@ class SchedulerHandler(APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = (kwargs.get("exc_info") or (None, None, None))[1]
         if isinstance(error, ApiError):
-            body = {"error": error.message, "field": error.field}
+            body = {"error": error.message, "field": error.field, **({"details": error.details} if error.details else {})}
         elif isinstance(error, web.HTTPError) and status_code < 500:
             body = {"error": error.log_message or responses.get(status_code, "error"), "field": None}
         else:
@@ -106,7 +106,7 @@ class JobsHandler(SchedulerHandler):
     async def get(self) -> None:
         limit = query_int(self.get_query_argument("limit", None), "limit", None)
         offset = query_int(self.get_query_argument("offset", None), "offset", 0)
-        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset))
+        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset, self.get_query_argument("type", None)))
 
     @endpoint
     async def post(self) -> None:
@@ -302,6 +302,54 @@ class TriggerPreviewHandler(SchedulerHandler):
         self.reply(await self.call(self.scheduler.jobs.preview, self.payload()))
 
 
+class RegistryHandler(SchedulerHandler):
+    """Runner-config jobs as the MXX server listed and registered them."""
+
+    @endpoint
+    async def get(self) -> None:
+        self.reply(await self.call(self.scheduler.runner_jobs.entries, self.get_query_argument("type", None)))
+
+    @endpoint
+    async def post(self) -> None:
+        self.reply(await self.call(self.scheduler.runner_jobs.register, self.payload()))
+
+
+class RegistryEntryHandler(SchedulerHandler):
+    @endpoint
+    async def get(self, job_id: str) -> None:
+        self.reply(await self.call(self.scheduler.runner_jobs.entry, job_id))
+
+    @endpoint
+    async def delete(self, job_id: str) -> None:
+        await self.call(self.scheduler.runner_jobs.unregister, job_id)
+        self.reply({"success": True})
+
+
+class RegistryTriggerHandler(SchedulerHandler):
+    """Run a registered job now: answers 202 with the run and its execution id."""
+
+    @endpoint
+    async def post(self, job_id: str) -> None:
+        await self.call(self.scheduler.runner_jobs.entry, job_id)
+        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "api"))
+        self.reply(accepted.run, status=202)
+
+
+class RegistryCancelHandler(SchedulerHandler):
+    """Stop future fires but keep the job (``DELETE registry/{id}`` removes it)."""
+
+    @endpoint
+    async def post(self, job_id: str) -> None:
+        await self.call(self.scheduler.runner_jobs.entry, job_id)
+        self.reply(await self.call(self.scheduler.jobs.set_paused, job_id, True))
+
+
+class PluginsHandler(SchedulerHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.reply(self.scheduler.plugins.to_dict())
+
+
 class HealthHandler(SchedulerHandler):
     @endpoint
     async def get(self) -> None:
@@ -334,6 +382,11 @@ ROUTES: list[tuple[str, type[SchedulerHandler]]] = [
     (f"runs/{RUN}/log", RunLogHandler),
     (f"runs/{RUN}/stream", RunStreamHandler),
     ("events", EventsHandler),
+    ("registry", RegistryHandler),
+    (f"registry/{JOB}", RegistryEntryHandler),
+    (f"registry/{JOB}/trigger", RegistryTriggerHandler),
+    (f"registry/{JOB}/cancel", RegistryCancelHandler),
+    ("plugins", PluginsHandler),
     ("triggers/preview", TriggerPreviewHandler),
     ("health", HealthHandler),
     ("config", ConfigHandler),

@@ -43,11 +43,14 @@ class JobService:
         self._generation = next(self._changes)
 
     # -- reads ------------------------------------------------------------------------------
-    def list_json(self, limit: int | None = None, offset: int = 0) -> bytes:
+    def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
         """``GET jobs``. The full list is kept until something in it changes, so polling clients
-        cost nothing; a page (``limit``/``offset``) is always read fresh."""
-        if limit is not None or offset:
-            return jobs_list(self._store.job_documents(limit=limit, offset=offset))
+        cost nothing; a page (``limit``/``offset``) or a ``type`` filter is always read fresh."""
+        if kind not in (None, "all", "scheduled", "on_demand"):
+            raise Invalid("type: one of all, scheduled, on_demand", "type")
+        if limit is not None or offset or kind in ("scheduled", "on_demand"):
+            return jobs_list(self._store.job_documents(limit=limit, offset=offset, on_demand=None if kind in (
+                None, "all") else kind == "on_demand"))
         generation, cached = self._generation, self._listing
         if cached is not None and cached[0] == generation:
             return cached[1]
@@ -136,7 +139,7 @@ class JobService:
         now = time.time()
         created_at = existing.created_at if existing is not None else now
         row = {"id": job_id, "name": spec.name, "kind": executor.kind, "spec": stored, "timezone": built.timezone,
-               "description": built.description,
+               "description": built.description, "schedule_type": spec.schedule_type,
                "paused": spec.paused, "created_at": created_at, "updated_at": now,
                "document": self._document(stored, job_id, spec.name, executor.kind, built, spec.paused, created_at,
                                           now)}

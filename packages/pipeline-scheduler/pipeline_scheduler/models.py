@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import Invalid
 
-ScheduleType = Literal["date", "interval", "cron", "trigger"]
+ScheduleType = Literal["date", "interval", "cron", "trigger", "manual"]
 DateType = Literal["once", "daily", "weekly", "monthly", "every_x_days"]
 OverlapPolicy = Literal["skip", "queue", "parallel"]
 CatchUpPolicy = Literal["run_once", "skip"]
@@ -85,6 +85,8 @@ class JobSpec(TriggerSpec):
     name: str | None = Field(default=None, max_length=200)
     pipeline_path: str | None = None
     python_code: str | None = None
+    runner_config: dict[str, Any] | None = None
+    origin: Literal["api", "registry", "jobs_dir"] = "api"
     arguments: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     cwd: str | None = None

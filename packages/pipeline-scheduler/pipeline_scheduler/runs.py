@@ -27,7 +27,7 @@ from typing import Any
 
 from .errors import NotFound, SchedulerError
 from .events import EventBus
-from .executors import ExecutionContext, ExecutorRegistry
+from .executors import ExecutionContext, Executor, ExecutorRegistry
 from .paths import remove_files
 from .processes import end_leftovers, kill_tree, start_process
 from .serialize import last_run_summary, run_document
@@ -65,6 +65,7 @@ class ActiveRun:
     cwd: str | None = None
     log_path: Path | None = None
     process: subprocess.Popen | None = None
+    kill_grace: float = 3.0
     cancel_reason: str | None = None
     held: bool = False  # waiting for an earlier run of the same job (overlap policy "queue")
     finished: Future = field(default_factory=Future)
@@ -192,7 +193,7 @@ class RunManager:
         if status == "queued":
             self._finish(run, "cancelled", reason)
         elif process is not None:
-            kill_tree(process)
+            kill_tree(process, run.kill_grace)
         return True
 
     def on_event(self, event: dict[str, Any]) -> None:
@@ -348,7 +349,7 @@ class RunManager:
             return
         run.log_path = self._settings.log_dir / run.job_id / f"{run.execution_id}.log"
         run.log_path.parent.mkdir(parents=True, exist_ok=True)
-        run.cwd = str(command.cwd)
+        run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
         with open(run.log_path, "ab") as log_file:
             try:
@@ -360,25 +361,29 @@ class RunManager:
                 run.process, run.status, run.started_at = process, "running", time.time()
                 cancelled_meanwhile = run.cancel_reason is not None
             if cancelled_meanwhile:
-                kill_tree(process)
+                kill_tree(process, run.kill_grace)
             started = run.row()
             self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
                                    started_at=run.started_at, pid=process.pid, log_path=started["log_path"])
             self._events.publish({"type": "run", "run": run_document(started)})
-            status, reason, exit_code = self._wait(run, process, timeout)
+            status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)
 
-    def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None) -> tuple[str, str | None, int | None]:
+    def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None,
+              executor: Executor) -> tuple[str, str | None, int | None]:
         try:
             exit_code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            kill_tree(process)
+            kill_tree(process, run.kill_grace)
             exit_code = process.wait()
             if run.cancel_reason is None:
                 return "timed_out", f"timed out after {timeout:g} s", exit_code
         end_leftovers(process)
         if run.cancel_reason is not None:
             return "cancelled", run.cancel_reason, exit_code
+        meaning = executor.outcome(exit_code)
+        if meaning is not None:
+            return meaning[0], meaning[1], exit_code
         if exit_code == 0:
             return "success", None, 0
         return "failure", f"exited with code {exit_code}", exit_code

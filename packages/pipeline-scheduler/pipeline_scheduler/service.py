@@ -13,6 +13,8 @@ from .events import EventBus
 from .executors import ExecutionContext, default_registry
 from .history import RunHistory
 from .jobs import JobService
+from .runner import PluginRegistry
+from .runner_jobs import RunnerJobs
 from .runs import RunManager, RunSettings, execution_id
 from .scheduler import SchedulerService
 from .serialize import iso
@@ -32,6 +34,9 @@ class SchedulerConfig:
     log_dir: Path
     state_dir: Path
     runs_retention: int
+    jobs_dir: Path | None = None
+    plugins_dir: Path | None = None
+    jobs_dir_poll_seconds: float = 2.0
 
 
 class PipelineScheduler:
@@ -41,8 +46,11 @@ class PipelineScheduler:
         self.engine = make_engine(config.db_url)
         self.store = Store(self.engine)
         self.events = EventBus()
-        self.executors = default_registry()
-        context = ExecutionContext(config.root, config.state_dir, config.python_executable)
+        self.plugins = PluginRegistry.load(config.plugins_dir if config.plugins_dir and config.plugins_dir.is_dir()
+                                           else None)
+        self.executors = default_registry(self.plugins)
+        context = ExecutionContext(config.root, config.state_dir, config.python_executable, config.jobs_dir,
+                                   config.plugins_dir)
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention), self.events)
@@ -50,6 +58,7 @@ class PipelineScheduler:
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store, self.runs)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
+        self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
         self._unsubscribe = [self.events.subscribe(self.jobs.invalidate),
                              self.events.subscribe(self.runs.on_event),
                              self.events.subscribe(self.dependencies.on_event)]
@@ -60,9 +69,11 @@ class PipelineScheduler:
             log.warning("marked %d run(s) left active by a previous server as interrupted", interrupted)
         self.runs.start()
         self.scheduler.start(self._record_missed_fire)
+        self.runner_jobs.start()
 
     def stop(self) -> None:
         """Stop firing, then end runs (recorded ``cancelled``), then release the database."""
+        self.runner_jobs.stop()
         self.scheduler.shutdown()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -81,7 +92,8 @@ class PipelineScheduler:
                 "db_url": self.engine.url.render_as_string(hide_password=True), "timezone": config.timezone,
                 "python_executable": config.python_executable, "max_concurrent_runs": config.max_concurrent_runs,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
-                "runs_retention": config.runs_retention, "version": __version__}
+                "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
+                "plugins_dir": str(config.plugins_dir or ""), "version": __version__}
 
     def _jobs_changed(self) -> None:
         self.jobs.invalidate()

@@ -35,7 +35,8 @@ class JobRow(Base):
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    schedule_type: Mapped[str] = mapped_column(String(16), index=True)
     spec: Mapped[dict] = mapped_column(JSON)
     document: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
@@ -141,6 +142,11 @@ class Store:
                                 .where(JobRow.id.in_(list(set(job_ids))))).all()
         return {row.id: row for row in rows}
 
+    def jobs_of_kind(self, kind: str) -> list[Row]:
+        with self.engine.connect() as conn:
+            return conn.execute(select(JobRow.id, JobRow.name, JobRow.spec, JobRow.paused, JobRow.description)
+                                .where(JobRow.kind == kind).order_by(JobRow.created_at)).all()
+
     def job_names(self, job_ids: Iterable[str]) -> dict[str, str]:
         """Names of those of ``job_ids`` that exist."""
         with self.engine.connect() as conn:
@@ -154,12 +160,15 @@ class Store:
             return conn.scalar(select(func.count()).select_from(JobRow))
 
     def job_documents(self, job_id: str | None = None, limit: int | None = None,
-                      offset: int = 0) -> list[Row]:
+                      offset: int = 0, on_demand: bool | None = None) -> list[Row]:
         """``(document, last_run, timezone, next_run_time)`` per job, oldest first, in one query."""
         query = (select(JobRow.document, JobRow.last_run, JobRow.timezone, _apscheduler_jobs.c.next_run_time)
                  .select_from(JobRow.__table__.outerjoin(_apscheduler_jobs, _apscheduler_jobs.c.id == JobRow.id)))
         if job_id is not None:
             query = query.where(JobRow.id == job_id)
+        if on_demand is not None:
+            manual = JobRow.schedule_type == "manual"
+            query = query.where(manual if on_demand else ~manual)
         query = query.order_by(JobRow.created_at, JobRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)

@@ -79,6 +79,8 @@ def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | N
     elif spec.schedule_type == "cron":
         trigger, words = _cron_trigger(spec, tz)
         field = "cron_expression" if spec.cron_expression else next(n for n in CRON_FIELDS if getattr(spec, n))
+    elif spec.schedule_type == "manual":
+        return BuiltTrigger(None, "On demand", tz_name)
     else:
         if not spec.trigger_conditions:
             raise Invalid("trigger_conditions: at least one condition is required for schedule_type 'trigger'",

@@ -10,10 +10,12 @@ from pathlib import PurePosixPath
 
 from ..errors import Invalid
 from ..models import JobSpec
+from ..runner import PluginRegistry
 from .base import Command, ExecutionContext, Executor
 from .notebook import NotebookExecutor
 from .python_code import PythonCodeExecutor
 from .python_file import PythonFileExecutor
+from .runner_config import RunnerConfigExecutor
 
 __all__ = ["Command", "ExecutionContext", "Executor", "ExecutorRegistry", "default_registry"]
 
@@ -47,5 +49,6 @@ class ExecutorRegistry:
                       "or inline python_code", "pipeline_path")
 
 
-def default_registry() -> ExecutorRegistry:
-    return ExecutorRegistry([PythonCodeExecutor(), PythonFileExecutor(), NotebookExecutor()])
+def default_registry(plugins: PluginRegistry) -> ExecutorRegistry:
+    return ExecutorRegistry([PythonCodeExecutor(), PythonFileExecutor(), NotebookExecutor(),
+                             RunnerConfigExecutor(plugins)])

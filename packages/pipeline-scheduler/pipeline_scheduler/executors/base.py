@@ -17,6 +17,8 @@ class ExecutionContext:
     root: Path
     state_dir: Path
     python_executable: str
+    jobs_dir: Path | None = None
+    plugins_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Command:
     argv: list[str]
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
+    kill_grace: float = 3.0  # seconds between SIGTERM and SIGKILL when the run is stopped
 
 
 class Executor(ABC):
@@ -41,6 +44,10 @@ class Executor(ABC):
     @abstractmethod
     def validate(self, spec: JobSpec, context: ExecutionContext) -> None:
         """Raise :class:`~pipeline_scheduler.errors.Invalid` naming the field when ``spec`` cannot run."""
+
+    def outcome(self, exit_code: int) -> tuple[str, str] | None:
+        """A status and reason for exit codes with a meaning of their own; ``None``: 0 success, else failure."""
+        return None
 
     @abstractmethod
     def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
