@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from typing import Any
 from .dependencies import check_no_cycle
 from .errors import Conflict, Invalid, NotFound
 from .events import EventBus
+from .listing import JobListing
 from .executors import ExecutionContext, ExecutorRegistry
 from .executors.working_dir import working_dir
 from .models import JobSpec, PreviewRequest, merge_update, parse_payload
@@ -30,33 +30,22 @@ class JobService:
         self._executors = executors
         self._context = context
         self.default_timezone = default_timezone
-        self._changes = itertools.count()
-        self._generation = next(self._changes)
-        self._listing: tuple[int, bytes] | None = None
+        self.listing = JobListing(store)
 
     def _changed(self, job_id: str, action: str) -> None:
-        """Tell listeners (the run manager's definitions, the list cache, browsers) that a job changed."""
+        """Tell listeners (the run manager's definitions, the job list, browsers) that a job changed."""
         self._events.publish({"type": "job", "id": job_id, "action": action})
-
-    def invalidate(self, *_: Any) -> None:
-        """Something shown in the job list changed (a job, a fire, a run): the cached list is stale."""
-        self._generation = next(self._changes)
 
     # -- reads ------------------------------------------------------------------------------
     def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
-        """``GET jobs``. The full list is kept until something in it changes, so polling clients
-        cost nothing; a page (``limit``/``offset``) or a ``type`` filter is always read fresh."""
+        """``GET jobs``: the whole list from :class:`JobListing`; a page (``limit``/``offset``) or a
+        ``type`` filter is read from the database."""
         if kind not in (None, "all", "scheduled", "on_demand"):
             raise Invalid("type: one of all, scheduled, on_demand", "type")
-        if limit is not None or offset or kind in ("scheduled", "on_demand"):
-            return jobs_list(self._store.job_documents(limit=limit, offset=offset, on_demand=None if kind in (
-                None, "all") else kind == "on_demand"))
-        generation, cached = self._generation, self._listing
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        listing = jobs_list(self._store.job_documents())
-        self._listing = (generation, listing)
-        return listing
+        if limit is None and not offset and kind in (None, "all"):
+            return self.listing.render()
+        on_demand = None if kind in (None, "all") else kind == "on_demand"
+        return jobs_list(self._store.job_documents(limit=limit, offset=offset, on_demand=on_demand))
 
     def get_json(self, job_id: str) -> str:
         rows = self._store.job_documents(job_id=job_id)

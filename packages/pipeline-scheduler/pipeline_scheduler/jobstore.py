@@ -6,6 +6,7 @@ jobs due in the same second the last one was dispatched seconds late. APSchedule
 with ``get_due_jobs`` at the start of a pass and ``get_next_run_time`` at its end, all under its
 job-store lock: writes made in between are kept and committed together when the pass ends.
 Writes made outside a pass (add, modify, pause, resume) go straight to the database as before.
+Every write reports the job ids it touched to ``on_change`` (the job list's next run times).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ _REMOVED = None
 
 
 class BatchingJobStore(SQLAlchemyJobStore):
-    def __init__(self, *args, on_flush: Callable[[], None] | None = None, **kwargs) -> None:
+    def __init__(self, *args, on_change: Callable[[list[str]], None] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._in_pass = False
         self._pending: dict[str, Job | None] = {}
-        self._on_flush = on_flush
+        self._on_change = on_change or (lambda job_ids: None)
 
     def get_due_jobs(self, now: datetime) -> list[Job]:
         self._flush()
@@ -46,6 +47,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
         else:
             self._flush()
             super().update_job(job)
+            self._on_change([job.id])
 
     def remove_job(self, job_id: str) -> None:
         if self._in_pass:
@@ -53,6 +55,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
         else:
             self._flush()
             super().remove_job(job_id)
+            self._on_change([job_id])
 
     # every other read or write sees the batch committed first
     def lookup_job(self, job_id: str) -> Job | None:
@@ -66,6 +69,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
     def add_job(self, job: Job) -> None:
         self._flush()
         super().add_job(job)
+        self._on_change([job.id])
 
     def remove_all_jobs(self) -> None:
         self._pending.clear()
@@ -89,5 +93,4 @@ class BatchingJobStore(SQLAlchemyJobStore):
                                            job_state=bindparam("job_state")), updates)
             if removed:
                 connection.execute(self.jobs_t.delete().where(self.jobs_t.c.id.in_(removed)))
-        if self._on_flush is not None:
-            self._on_flush()
+        self._on_change(list(pending))

@@ -55,8 +55,8 @@ class DispatchExecutor(BaseExecutor):
 
 class SchedulerService:
     def __init__(self, engine: Engine, default_timezone: str, dispatch: Dispatch,
-                 on_change: Callable[[], None] | None = None) -> None:
-        self.jobstore = BatchingJobStore(engine=engine, tablename=APSCHEDULER_TABLE, on_flush=on_change)
+                 on_change: Callable[[list[str]], None] | None = None) -> None:
+        self.jobstore = BatchingJobStore(engine=engine, tablename=APSCHEDULER_TABLE, on_change=on_change)
         self._scheduler = BackgroundScheduler(
             jobstores={"default": self.jobstore},
             executors={"default": DispatchExecutor(dispatch)},

@@ -54,12 +54,12 @@ class PipelineScheduler:
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention), self.events)
-        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._jobs_changed)
+        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._schedules_changed)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store, self.runs)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
         self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
-        self._unsubscribe = [self.events.subscribe(self.jobs.invalidate),
+        self._unsubscribe = [self.events.subscribe(self.jobs.listing.on_event),
                              self.events.subscribe(self.runs.on_event),
                              self.events.subscribe(self.dependencies.on_event)]
 
@@ -95,8 +95,9 @@ class PipelineScheduler:
                 "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
                 "plugins_dir": str(config.plugins_dir or ""), "version": __version__}
 
-    def _jobs_changed(self) -> None:
-        self.jobs.invalidate()
+    def _schedules_changed(self, job_ids: list[str]) -> None:
+        """APScheduler wrote next run times (after fires): those jobs' entries in the list are stale."""
+        self.jobs.listing.mark(job_ids)
 
     def _dispatch(self, job_id: str, scheduled_for: float | None) -> None:
         self.runs.submit(job_id, "schedule", scheduled_for)

@@ -159,13 +159,20 @@ class Store:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(JobRow))
 
-    def job_documents(self, job_id: str | None = None, limit: int | None = None,
-                      offset: int = 0, on_demand: bool | None = None) -> list[Row]:
-        """``(document, last_run, timezone, next_run_time)`` per job, oldest first, in one query."""
-        query = (select(JobRow.document, JobRow.last_run, JobRow.timezone, _apscheduler_jobs.c.next_run_time)
+    def job_documents(self, job_id: str | None = None, limit: int | None = None, offset: int = 0,
+                      on_demand: bool | None = None, job_ids: Iterable[str] | None = None,
+                      with_keys: bool = False) -> list[Row]:
+        """``(document, last_run, timezone, next_run_time)`` per job, oldest first, in one query
+        (``with_keys``: preceded by ``id, created_at``)."""
+        columns = [JobRow.document, JobRow.last_run, JobRow.timezone, _apscheduler_jobs.c.next_run_time]
+        if with_keys:
+            columns = [JobRow.id, JobRow.created_at, *columns]
+        query = (select(*columns)
                  .select_from(JobRow.__table__.outerjoin(_apscheduler_jobs, _apscheduler_jobs.c.id == JobRow.id)))
         if job_id is not None:
             query = query.where(JobRow.id == job_id)
+        if job_ids is not None:
+            query = query.where(JobRow.id.in_(list(job_ids)))
         if on_demand is not None:
             manual = JobRow.schedule_type == "manual"
             query = query.where(manual if on_demand else ~manual)
