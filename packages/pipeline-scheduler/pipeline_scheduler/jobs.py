@@ -10,9 +10,9 @@ from typing import Any
 from .dependencies import check_no_cycle
 from .errors import Conflict, Invalid, NotFound
 from .events import EventBus
-from .listing import JobListing
 from .executors import ExecutionContext, ExecutorRegistry
 from .executors.working_dir import working_dir
+from .listing import JobListing
 from .models import JobSpec, PreviewRequest, merge_update, parse_payload
 from .paths import resolve_in_root
 from .scheduler import SchedulerService
@@ -31,10 +31,6 @@ class JobService:
         self._context = context
         self.default_timezone = default_timezone
         self.listing = JobListing(store)
-
-    def _changed(self, job_id: str, action: str) -> None:
-        """Tell listeners (the run manager's definitions, the job list, browsers) that a job changed."""
-        self._events.publish({"type": "job", "id": job_id, "action": action})
 
     # -- reads ------------------------------------------------------------------------------
     def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
@@ -58,12 +54,18 @@ class JobService:
             raise NotFound("Job not found", "job_id")
 
     # -- writes -----------------------------------------------------------------------------
-    def create(self, payload: Any) -> str:
-        """``POST jobs``: a new job, or (0.9.7's edit path) a replacement when ``id`` names one."""
+    def create(self, payload: Any, origin: str = "api") -> str:
+        """``POST jobs``: a new job, or (0.9.7's edit path) a replacement when ``id`` names one.
+
+        ``origin`` says who defines the job (the API, the registry, a file of the jobs directory);
+        clients cannot set it."""
         spec = parse_payload(JobSpec, payload)
+        spec.origin = origin
         existing = self._store.get_job(spec.id) if spec.id else None
         if existing is not None and spec.replace_existing is False:
             raise Conflict(f"id: a job with id {spec.id!r} already exists", "id")
+        if existing is not None and existing.spec.get("origin") == "jobs_dir" and origin != "jobs_dir":
+            raise Conflict(f"id: job {spec.id!r} is defined by a file of the jobs directory; edit that file", "id")
         return self._save(spec, existing)
 
     def update(self, job_id: str, changes: Any) -> str:
@@ -77,6 +79,7 @@ class JobService:
             raise Invalid("id: cannot be changed", "id")
         spec = parse_payload(JobSpec, merge_update(existing.spec, {**changes, "id": job_id, "name": changes.get(
             "name", existing.name)}))
+        spec.origin = existing.spec.get("origin", "api")
         return self._save(spec, existing)
 
     def delete(self, job_id: str) -> None:
@@ -113,6 +116,10 @@ class JobService:
                 "next_run_times": [moment.isoformat() for moment in next_fire_times(built.trigger, request.count)]}
 
     # -- internals --------------------------------------------------------------------------
+    def _changed(self, job_id: str, action: str) -> None:
+        """Tell listeners (the run manager's definitions, the job list, browsers) that a job changed."""
+        self._events.publish({"type": "job", "id": job_id, "action": action})
+
     def _save(self, spec: JobSpec, existing: Any) -> str:
         job_id = spec.id or uuid.uuid4().hex[:12]
         spec.id = job_id

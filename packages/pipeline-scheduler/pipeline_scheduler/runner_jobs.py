@@ -107,8 +107,8 @@ class RunnerJobs:
             if existing is not None and existing.spec.get("origin") != JOBS_DIR_ORIGIN:
                 raise Invalid(f"job id {job_id!r} is taken by a job created through the API")
             config = check_config(path, "config", self._context, self.plugins, job_id)
-            self._jobs.create({"id": job_id, "name": job_id, **self._target(path), "origin": JOBS_DIR_ORIGIN,
-                               **_schedule_payload(config)})
+            self._jobs.create({"id": job_id, "name": job_id, **self._target(path), **_schedule_payload(config)},
+                              origin=JOBS_DIR_ORIGIN)
         except SchedulerError as error:
             self._report(path, error.message, error.details)
         else:
@@ -148,7 +148,7 @@ class RunnerJobs:
             config["schedule"] = request.schedule
         validated = check_config(config, "config", self._context, self.plugins, request.job_id)
         return self._jobs.create({"id": request.job_id, "name": request.job_id, "runner_config": config,
-                                  "origin": "registry", **_schedule_payload(validated)})
+                                  **_schedule_payload(validated)}, origin="registry")
 
     def entries(self, kind: str | None) -> dict[str, Any]:
         """``GET registry?type=``: runner-config jobs, scheduled or on demand, and the files that failed."""
