@@ -34,6 +34,8 @@ stamp=.venv/.amphi-scheduler-installed
 inputs=$(cat pyproject.toml package.json packages/pipeline-scheduler/package.json yarn.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ] || [ ! -f amphi/pipeline-scheduler/package.json ]; then
   log "installing amphi-scheduler (editable) and building the JupyterLab extension"
+  # The copy made for the symlinked install below would be packaged twice (shared-data).
+  rm -f amphi/pipeline-scheduler/install.json
   python -m pip install -q -e ".[test]"
   echo "$inputs" > "$stamp"
 elif [ -n "$(find packages/pipeline-scheduler/src packages/pipeline-scheduler/style packages/pipeline-scheduler/schema \

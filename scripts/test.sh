@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Quick start: set everything up, then run every test. CI runs exactly this (.ci/run).
+# Quick start: set everything up, then run every test: Python (pytest, against real Jupyter servers,
+# SQLite files and processes), the frontend's unit tests (jest) and the browser tests (Playwright in
+# Debian's chromium). CI runs exactly this (.ci/run). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
+failed=()
 status=0
 python -m pytest tests "$@" || status=$?
 if [ "$status" = 5 ]; then
-  echo "no tests were collected: treating that as a failure"; exit 1
+  echo "no Python tests were collected: treating that as a failure"; status=1
 fi
-exit "$status"
+[ "$status" = 0 ] || failed+=("pytest")
+
+jlpm test || failed+=("jest")
+bash scripts/ui-test.sh || failed+=("browser tests")
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"; exit 1
+fi
+echo "all test suites passed"

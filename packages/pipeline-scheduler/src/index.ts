@@ -3,39 +3,73 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  IToolbarWidgetRegistry,
+  Notification
+} from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import type { IDocumentWidget } from '@jupyterlab/docregistry';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ToolbarButton } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { SchedulerAPI } from './api';
+import { SchedulerAPI, SchedulerError } from './api';
+import { SchedulerController } from './controller';
 import { schedulerIcon } from './icons';
+import { describeError, SchedulerModel } from './model';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
+  isSupportedPath,
   PANEL_ID,
   PLUGIN_ID,
   TRANSLATION_DOMAIN
 } from './tokens';
-import { SchedulerPanel } from './widgets/SchedulerPanel';
+import { IPanelState, SchedulerPanel } from './widgets/SchedulerPanel';
 
 /** Rank of the panel in the left sidebar. */
 const PANEL_RANK = 900;
 
+/** Key of the panel state in the state database. */
+const STATE_KEY = `${PLUGIN_ID}:panel`;
+
 /**
- * The pipeline scheduler panel and its `pipeline-scheduler:open` command.
+ * The pipeline scheduler: a left-sidebar panel, the job form and run views,
+ * commands, a Launcher card, a file-browser "Schedule…" menu item and a
+ * "Schedule" button in the notebook toolbar.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'A left-sidebar panel listing the scheduled Amphi pipelines.',
+  description:
+    'Schedule Python scripts, notebooks and Amphi pipelines, and follow their runs.',
   autoStart: true,
-  requires: [ICommandPalette],
-  optional: [ILayoutRestorer, ITranslator, ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ITranslator,
+    ISettingRegistry,
+    ILauncher,
+    IDocumentManager,
+    IFileBrowserFactory,
+    IStateDB,
+    IToolbarWidgetRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
-    palette: ICommandPalette,
+    palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    launcher: ILauncher | null,
+    docManager: IDocumentManager | null,
+    browserFactory: IFileBrowserFactory | null,
+    stateDB: IStateDB | null,
+    toolbarRegistry: IToolbarWidgetRegistry | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
@@ -44,40 +78,258 @@ const plugin: JupyterFrontEndPlugin<void> = {
       serverSettings: app.serviceManager.serverSettings,
       translator
     });
-    const panel = new SchedulerPanel({
+    const model = new SchedulerModel({
       api,
-      translator,
       refreshInterval: DEFAULT_SETTINGS.refreshInterval
     });
+    const controller = new SchedulerController({
+      app,
+      api,
+      model,
+      translator,
+      docManager
+    });
+    const panel = new SchedulerPanel({ controller });
     app.shell.add(panel, 'left', { rank: PANEL_RANK });
     if (restorer) {
       restorer.add(panel, PANEL_ID);
     }
 
-    app.commands.addCommand(CommandIDs.open, {
+    const showPanel = (): void => {
+      if (!panel.isAttached) {
+        app.shell.add(panel, 'left', { rank: PANEL_RANK });
+      }
+      app.shell.activateById(panel.id);
+    };
+    controller.showRunsRequested.connect(showPanel);
+    controller.showJobRequested.connect(showPanel);
+
+    // Probe the server once: a missing server extension is said plainly.
+    void api.health().catch(reason => {
+      if (reason instanceof SchedulerError && reason.status === 404) {
+        console.warn(
+          'Pipeline Scheduler: the server extension was not found',
+          reason
+        );
+        void model.refresh();
+      }
+    });
+
+    // -- commands --------------------------------------------------------------
+    const { commands } = app;
+
+    commands.addCommand(CommandIDs.open, {
       label: trans.__('Pipeline Scheduler'),
       caption: trans.__('Open the Pipeline Scheduler panel'),
       icon: args => (args['isPalette'] ? undefined : schedulerIcon),
-      execute: () => {
-        if (!panel.isAttached) {
-          app.shell.add(panel, 'left', { rank: PANEL_RANK });
-        }
-        app.shell.activateById(panel.id);
+      execute: () => showPanel()
+    });
+
+    commands.addCommand(CommandIDs.newJob, {
+      label: args =>
+        args['isLauncher']
+          ? trans.__('Scheduled Job')
+          : trans.__('New scheduled job'),
+      caption: trans.__(
+        'Schedule a Python script, a notebook or an Amphi pipeline'
+      ),
+      icon: args => (args['isPalette'] ? undefined : schedulerIcon),
+      execute: args => {
+        const path = typeof args['path'] === 'string' ? args['path'] : undefined;
+        return controller.newJob(path);
       }
     });
-    palette.addItem({ command: CommandIDs.open, category: trans.__('Amphi') });
 
+    const selectedFile = (): string | null => {
+      const browser = browserFactory?.tracker.currentWidget;
+      if (!browser) {
+        return null;
+      }
+      const items = Array.from(browser.selectedItems());
+      if (items.length !== 1 || items[0].type === 'directory') {
+        return null;
+      }
+      return items[0].path;
+    };
+
+    commands.addCommand(CommandIDs.scheduleFile, {
+      label: trans.__('Schedule…'),
+      caption: trans.__('Run this file on a schedule'),
+      icon: schedulerIcon,
+      isVisible: () => {
+        const path = selectedFile();
+        return path !== null && isSupportedPath(path);
+      },
+      execute: args => {
+        const path =
+          typeof args['path'] === 'string' ? args['path'] : selectedFile();
+        if (path) {
+          return controller.newJob(path);
+        }
+      }
+    });
+
+    const currentDocumentPath = (): string | null => {
+      const widget = app.shell.currentWidget;
+      if (!widget || !docManager) {
+        return null;
+      }
+      const context = docManager.contextForWidget(widget);
+      return context ? context.path : null;
+    };
+
+    commands.addCommand(CommandIDs.scheduleCurrent, {
+      label: args => (args['isPalette'] ? trans.__('Schedule this document') : trans.__('Schedule')),
+      caption: trans.__('Run this document on a schedule'),
+      icon: args => (args['isPalette'] ? undefined : schedulerIcon),
+      isEnabled: () => {
+        const path = currentDocumentPath();
+        return path !== null && isSupportedPath(path);
+      },
+      execute: () => {
+        const path = currentDocumentPath();
+        if (path) {
+          return controller.newJob(path);
+        }
+      }
+    });
+
+    // The notebook toolbar's "Schedule" button (placed by `jupyter.lab.toolbars` in the schema):
+    // a labelled button that schedules the notebook of its own panel.
+    if (toolbarRegistry) {
+      toolbarRegistry.addFactory('Notebook', 'pipeline-scheduler-schedule', widget => {
+        const button = new ToolbarButton({
+          icon: schedulerIcon,
+          label: trans.__('Schedule'),
+          tooltip: trans.__('Run this notebook on a schedule'),
+          onClick: () => {
+            const context = (widget as IDocumentWidget).context;
+            const path = context?.path ?? currentDocumentPath();
+            if (path) {
+              controller.newJob(path);
+            }
+          }
+        });
+        button.addClass('jp-PipelineScheduler-toolbarButton');
+        return button;
+      });
+    }
+
+    commands.addCommand(CommandIDs.editJob, {
+      label: trans.__('Edit scheduled job'),
+      execute: async args => {
+        const id = String(args['id'] ?? '');
+        try {
+          const job = model.job(id) ?? (await api.getJob(id));
+          return controller.editJob(job);
+        } catch (reason) {
+          Notification.error(
+            trans.__('Could not open job %1: %2', id, describeError(reason))
+          );
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.openRun, {
+      label: args =>
+        args['id'] !== undefined
+          ? trans.__('Open run #%1', String(args['id']))
+          : trans.__('Open run'),
+      execute: args => {
+        const id = Number(args['id']);
+        if (Number.isInteger(id) && id > 0) {
+          return controller.openRun(id);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.showRuns, {
+      label: trans.__('Show scheduled runs'),
+      caption: trans.__('Show the runs of all scheduled jobs'),
+      execute: args => {
+        const id = typeof args['id'] === 'string' ? args['id'] : null;
+        controller.showRuns(id);
+      }
+    });
+
+    commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Reload scheduled jobs'),
+      execute: () => model.refresh()
+    });
+
+    if (palette) {
+      const category = trans.__('Amphi');
+      for (const command of [
+        CommandIDs.open,
+        CommandIDs.newJob,
+        CommandIDs.showRuns,
+        CommandIDs.scheduleCurrent,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category, args: { isPalette: true } });
+      }
+    }
+
+    if (launcher) {
+      launcher.add({
+        command: CommandIDs.newJob,
+        category: trans.__('Other'),
+        rank: 90,
+        args: { isLauncher: true }
+      });
+    }
+
+    if (restorer) {
+      void restorer.restore(controller.runViewers, {
+        command: CommandIDs.openRun,
+        args: widget => ({ id: widget.content.runId }),
+        name: widget => String(widget.content.runId)
+      });
+    }
+
+    // -- panel state -----------------------------------------------------------
+    if (stateDB) {
+      void Promise.all([stateDB.fetch(STATE_KEY), app.restored]).then(
+        ([saved]) => {
+          panel.restoreState(saved as unknown as Partial<IPanelState>);
+          let timer = 0;
+          panel.stateChanged.connect((_, state) => {
+            window.clearTimeout(timer);
+            timer = window.setTimeout(() => {
+              void stateDB.save(
+                STATE_KEY,
+                state as unknown as ReadonlyPartialJSONObject
+              );
+            }, 500);
+          });
+        },
+        reason => console.warn('Pipeline Scheduler: no saved panel state', reason)
+      );
+    }
+
+    // -- settings --------------------------------------------------------------
     if (settingRegistry) {
       Promise.all([settingRegistry.load(PLUGIN_ID), app.restored])
         .then(([settings]) => {
           const apply = (): void => {
-            panel.refreshInterval = settings.get('refreshInterval')
-              .composite as number;
+            const value = <T>(key: string, fallback: T): T => {
+              const composite = settings.get(key).composite;
+              return composite === undefined || composite === null
+                ? fallback
+                : (composite as unknown as T);
+            };
+            controller.settings = {
+              defaultTimezone: value('defaultTimezone', DEFAULT_SETTINGS.defaultTimezone),
+              defaultTimeout: value('defaultTimeout', DEFAULT_SETTINGS.defaultTimeout),
+              openAtStartup: value('openAtStartup', DEFAULT_SETTINGS.openAtStartup),
+              refreshInterval: value('refreshInterval', DEFAULT_SETTINGS.refreshInterval)
+            };
+            model.refreshInterval = controller.settings.refreshInterval;
           };
           apply();
           settings.changed.connect(apply);
-          if (settings.get('openAtStartup').composite === true) {
-            app.shell.activateById(panel.id);
+          if (controller.settings.openAtStartup) {
+            showPanel();
           }
         })
         .catch(reason => {

@@ -14,9 +14,41 @@ export const TRANSLATION_DOMAIN = 'amphi_scheduler';
 /** The server extension's URL namespace, relative to the server base URL. */
 export const API_NAMESPACE = 'pipeline-scheduler';
 
+/** The command that turns an Amphi `.ampln` pipeline into Python code. */
+export const GENERATE_CODE_COMMAND = 'pipeline-editor:generate-code';
+
 /** Command ids registered by the extension. */
 export namespace CommandIDs {
+  /** Open (activate) the side panel. */
   export const open = 'pipeline-scheduler:open';
+  /** Open the job form for a new job; `path` prefills the target. */
+  export const newJob = 'pipeline-scheduler:new-job';
+  /** "Schedule…" on the file(s) selected in the file browser. */
+  export const scheduleFile = 'pipeline-scheduler:schedule-file';
+  /** "Schedule" the document of the current main-area widget (notebook toolbar). */
+  export const scheduleCurrent = 'pipeline-scheduler:schedule-current';
+  /** Open the job form on an existing job (`id`). */
+  export const editJob = 'pipeline-scheduler:edit-job';
+  /** Open the run view of a run (`id`). */
+  export const openRun = 'pipeline-scheduler:open-run';
+  /** Show the runs of a job (`id`; all jobs without it) in the panel. */
+  export const showRuns = 'pipeline-scheduler:show-runs';
+  /** Reload the job list. */
+  export const refresh = 'pipeline-scheduler:refresh';
+}
+
+/** File suffixes the scheduler can run. */
+export const SUPPORTED_SUFFIXES = ['.py', '.ipynb', '.ampln'];
+
+/** Whether a path names a file kind the scheduler runs. */
+export function isSupportedPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return SUPPORTED_SUFFIXES.some(suffix => lower.endsWith(suffix));
+}
+
+/** Whether a path names an Amphi pipeline (run from generated code). */
+export function isPipelinePath(path: string | null | undefined): boolean {
+  return !!path && path.toLowerCase().endsWith('.ampln');
 }
 
 /** The status of a run, as reported by the server. */
@@ -30,10 +62,35 @@ export type RunStatus =
   | 'interrupted'
   | 'skipped';
 
-/** A summary of one run of a job. */
-export interface IRun {
+/** Statuses of a run that has not ended yet. */
+export const ACTIVE_STATUSES: ReadonlyArray<RunStatus> = ['queued', 'running'];
+
+/** Every run status, in the order filters list them. */
+export const RUN_STATUSES: ReadonlyArray<RunStatus> = [
+  'queued',
+  'running',
+  'success',
+  'failure',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'skipped'
+];
+
+/** Whether a run has not ended yet. */
+export function isActive(status: RunStatus | string | null | undefined): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+/** Who started a run. */
+export type TriggeredBy = 'schedule' | 'manual' | 'trigger' | 'api';
+
+/** The compact last run kept on a job (`job.last_run`). */
+export interface IRunSummary {
   id: number;
+  execution_id?: string;
   status: RunStatus;
+  triggered_by?: TriggeredBy | string;
   /** ISO-8601 timestamp or null when the run has not started. */
   started_at: string | null;
   /** ISO-8601 timestamp or null when the run has not finished. */
@@ -41,21 +98,95 @@ export interface IRun {
   /** Duration in seconds, or null. */
   duration: number | null;
   exit_code: number | null;
+}
+
+/** A run of a job. */
+export interface IRun extends IRunSummary {
+  job_id: string;
+  job_name: string;
+  /** The last 8 KiB of the log. */
+  output?: string;
+  /** Why the run failed, timed out, was skipped or cancelled. */
+  error?: string | null;
+  scheduled_for?: string | null;
+  queued_at?: string | null;
+  pid?: number | null;
+  log_path?: string | null;
   [key: string]: unknown;
 }
 
+/** The schedule types of the REST API. */
+export type ScheduleType = 'date' | 'interval' | 'cron' | 'trigger';
+
+/** The kinds of `date` schedules. */
+export type DateType = 'once' | 'daily' | 'weekly' | 'monthly' | 'every_x_days';
+
+/** What happens when a run is due while another one is active. */
+export type OverlapPolicy = 'skip' | 'queue' | 'parallel';
+
+/** What happens to fires missed while the server was down. */
+export type CatchUpPolicy = 'run_once' | 'skip';
+
+/** One condition of a `trigger` job. */
+export interface ITriggerCondition {
+  job_id: string;
+  on: 'success' | 'failure';
+}
+
+/** The schedule fields of a job, as sent to and echoed by the server. */
+export interface IScheduleFields {
+  schedule_type?: ScheduleType;
+  date_type?: DateType;
+  run_date?: string | null;
+  interval_days?: number | null;
+  interval_hours?: number | null;
+  interval_minutes?: number | null;
+  interval_seconds?: number | null;
+  cron_expression?: string | null;
+  second?: string | null;
+  minute?: string | null;
+  hour?: string | null;
+  day?: string | null;
+  month?: string | null;
+  day_of_week?: string | null;
+  trigger_conditions?: ITriggerCondition[] | null;
+  logical_operator?: 'AND' | 'OR';
+  timezone?: string | null;
+}
+
+/** A job payload (`POST jobs`, `PUT jobs/{id}`). */
+export interface IJobPayload extends IScheduleFields {
+  id?: string;
+  name?: string | null;
+  pipeline_path?: string | null;
+  python_code?: string | null;
+  arguments?: string[] | string;
+  env?: Record<string, string>;
+  cwd?: string | null;
+  timeout?: number | null;
+  overlap_policy?: OverlapPolicy;
+  max_parallel?: number;
+  catch_up?: CatchUpPolicy;
+  paused?: boolean;
+}
+
 /** A scheduled job. */
-export interface IJob {
+export interface IJob extends IJobPayload {
   id: string;
   name: string;
-  pipeline_path: string;
+  /** The executor that runs it: `python_file`, `python_code`, `notebook`… */
+  kind?: string;
+  pipeline_path: string | null;
   /** A human-readable description of the trigger, computed by the server. */
   trigger: string;
-  schedule_type: string;
+  schedule_type: ScheduleType;
+  timezone: string;
   /** ISO-8601 timestamp of the next run, or null when there is none. */
   next_run_time: string | null;
   paused: boolean;
-  last_run: IRun | null;
+  created_at?: string;
+  updated_at?: string;
+  last_run: IRunSummary | null;
   [key: string]: unknown;
 }
 
@@ -64,11 +195,24 @@ export interface IJobListResponse {
   jobs: IJob[];
 }
 
+/** Response body of `GET runs`. */
+export interface IRunListResponse {
+  runs: IRun[];
+}
+
+/** Response body of `POST triggers/preview`. */
+export interface IPreview {
+  trigger: string;
+  timezone: string;
+  next_run_times: string[];
+}
+
 /** Response body of `GET health`. */
 export interface IHealth {
   scheduler_running: boolean;
   jobs: number;
   running_runs: number;
+  queued_runs?: number;
   version: string;
 }
 
@@ -80,14 +224,35 @@ export interface IErrorBody {
   message?: string;
 }
 
+/** A chunk of a run's log (`GET runs/{id}/log`). */
+export interface ILogChunk {
+  text: string;
+  nextOffset: number;
+  status: RunStatus | string;
+}
+
+/** A change announced by `GET events`. */
+export type SchedulerEvent =
+  | { type: 'run'; run: IRun }
+  | { type: 'job'; id: string; action: 'created' | 'updated' | 'deleted' };
+
 /** The user settings of the plugin (see schema/plugin.json). */
 export interface ISchedulerSettings {
+  /** IANA zone of new jobs; empty: the browser's zone. */
+  defaultTimezone: string;
+  /** Timeout (seconds) prefilled in new jobs; 0: none. */
+  defaultTimeout: number;
   openAtStartup: boolean;
-  /** Seconds between automatic refreshes of the job list; 0 disables it. */
+  /**
+   * Seconds between refreshes of the job list when the live event stream is
+   * unavailable; 0 disables polling.
+   */
   refreshInterval: number;
 }
 
 export const DEFAULT_SETTINGS: ISchedulerSettings = {
+  defaultTimezone: '',
+  defaultTimeout: 0,
   openAtStartup: false,
   refreshInterval: 10
 };

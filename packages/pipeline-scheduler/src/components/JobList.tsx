@@ -1,252 +1,347 @@
 import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { deleteIcon, refreshIcon, runIcon } from '@jupyterlab/ui-components';
+import {
+  addIcon,
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  fileIcon,
+  listIcon,
+  notebookIcon,
+  pauseIcon,
+  pythonIcon,
+  runIcon,
+  searchIcon
+} from '@jupyterlab/ui-components';
 
-import { IJob, IRun, RunStatus } from '../tokens';
+import type { SchedulerController } from '../controller';
+import { resumeIcon } from '../icons';
+import { describeJob } from '../describe';
+import { filterJobs, JobSort, JobStatusFilter } from '../filters';
+import { formatDate, formatDuration, formatRelative } from '../format';
+import { IJob } from '../tokens';
+import { IconButton, StatusBadge, useNow, useSignal } from './common';
+import { VirtualList } from './VirtualList';
 
-/** Properties of the {@link JobList} component. */
+/** Height of a job card, in pixels (the list is virtualized). */
+export const JOB_ROW_HEIGHT = 112;
+
+/** The state of the job list the panel keeps (and restores). */
+export interface IJobListState {
+  search: string;
+  status: JobStatusFilter;
+  sort: JobSort;
+}
+
+/** Properties of {@link JobList}. */
 export interface IJobListProps {
-  /** The jobs to display. */
-  jobs: ReadonlyArray<IJob>;
-  /** Whether the job list has been fetched at least once. */
-  loaded: boolean;
-  /** Whether a refresh is in flight. */
-  loading: boolean;
-  /** The error of the last refresh, if it failed. */
-  error: string | null;
-  /** Ids of the jobs with an action in flight; their buttons are disabled. */
-  pending: ReadonlySet<string>;
-  /** The translation bundle of the extension. */
-  trans: TranslationBundle;
-  onRefresh: () => void;
-  onRun: (job: IJob) => void;
-  onDelete: (job: IJob) => void;
+  controller: SchedulerController;
+  state: IJobListState;
+  onState: (changes: Partial<IJobListState>) => void;
+  /** A job to scroll to and highlight. */
+  highlight: string | null;
 }
 
 /**
- * The list of scheduled jobs, with a refresh button and per-job actions.
+ * The scheduled jobs: search, status filter, order, and a virtualized list of
+ * cards with their actions.
  */
 export function JobList(props: IJobListProps): JSX.Element {
-  const { jobs, loaded, loading, error, trans } = props;
+  const { controller, state, onState } = props;
+  const { model, trans } = controller;
+  useSignal(model.changed);
+  const now = useNow(30000);
+  const version = model.version;
 
-  let content: JSX.Element;
-  if (!loaded) {
-    content = (
+  const jobs = React.useMemo(
+    () => filterJobs(model.jobs, state),
+    [version, state.search, state.status, state.sort]
+  );
+  const names = model.jobNames;
+  const highlightIndex = props.highlight
+    ? jobs.findIndex(job => job.id === props.highlight)
+    : -1;
+
+  let body: React.ReactNode;
+  if (model.serverMissing) {
+    body = (
+      <div className="jp-PipelineScheduler-error" role="alert">
+        {trans.__(
+          'The pipeline-scheduler server extension was not found. Install amphi-scheduler in the Python environment of the Jupyter server and restart it.'
+        )}
+      </div>
+    );
+  } else if (!model.loaded) {
+    body = (
       <p className="jp-PipelineScheduler-message">
-        {loading ? trans.__('Loading jobs…') : ''}
+        {model.error ? '' : trans.__('Loading jobs…')}
       </p>
     );
+  } else if (model.jobs.length === 0) {
+    body = (
+      <div className="jp-PipelineScheduler-empty">
+        <p>{trans.__('No scheduled jobs yet.')}</p>
+        <button
+          type="button"
+          className="jp-PipelineScheduler-button jp-mod-accept"
+          onClick={() => controller.newJob()}
+        >
+          <addIcon.react tag="span" />
+          {trans.__('Schedule a job')}
+        </button>
+      </div>
+    );
   } else if (jobs.length === 0) {
-    content = (
+    body = (
       <p className="jp-PipelineScheduler-message">
-        {trans.__('No scheduled jobs.')}
+        {trans.__('No job matches the filters.')}
       </p>
     );
   } else {
-    content = (
-      <ul
-        className="jp-PipelineScheduler-jobs"
-        aria-label={trans.__('Scheduled jobs')}
-      >
-        {jobs.map(job => (
-          <JobItem
-            key={job.id}
+    body = (
+      <VirtualList
+        items={jobs}
+        rowHeight={JOB_ROW_HEIGHT}
+        getKey={job => job.id}
+        ariaLabel={trans.__('Scheduled jobs')}
+        testId="job-list"
+        scrollToIndex={highlightIndex >= 0 ? highlightIndex : null}
+        renderItem={job => (
+          <JobCard
             job={job}
-            busy={props.pending.has(job.id)}
+            controller={controller}
             trans={trans}
-            onRun={props.onRun}
-            onDelete={props.onDelete}
+            names={names}
+            now={now}
+            highlighted={job.id === props.highlight}
           />
-        ))}
-      </ul>
+        )}
+      />
     );
   }
 
   return (
-    <div className="jp-PipelineScheduler-jobList" data-testid="job-list">
-      <div className="jp-PipelineScheduler-header">
-        <h2 className="jp-PipelineScheduler-title">
-          {trans.__('Pipeline Scheduler')}
-        </h2>
-        <button
-          type="button"
-          className="jp-PipelineScheduler-iconButton"
-          onClick={props.onRefresh}
-          disabled={loading}
-          aria-label={trans.__('Refresh the job list')}
-          title={trans.__('Refresh the job list')}
-          data-testid="refresh"
+    <div className="jp-PipelineScheduler-jobsTab">
+      <div className="jp-PipelineScheduler-filters" role="search">
+        <div className="jp-PipelineScheduler-search">
+          <searchIcon.react tag="span" className="jp-PipelineScheduler-searchIcon" />
+          <input
+            type="search"
+            className="jp-mod-styled jp-PipelineScheduler-input"
+            value={state.search}
+            placeholder={trans.__('Search jobs')}
+            aria-label={trans.__('Search jobs by name or file')}
+            onChange={event => onState({ search: event.target.value })}
+            data-testid="job-search"
+          />
+        </div>
+        <div className="jp-PipelineScheduler-row">
+          <select
+            className="jp-mod-styled jp-PipelineScheduler-select"
+            value={state.status}
+            aria-label={trans.__('Show jobs by status')}
+            onChange={event => onState({ status: event.target.value as JobStatusFilter })}
+            data-testid="job-status-filter"
+          >
+            <option value="all">{trans.__('All jobs')}</option>
+            <option value="scheduled">{trans.__('Active (not paused)')}</option>
+            <option value="paused">{trans.__('Paused')}</option>
+            <option value="running">{trans.__('Running now')}</option>
+            <option value="failed">{trans.__('Last run failed')}</option>
+            <option value="succeeded">{trans.__('Last run succeeded')}</option>
+            <option value="never">{trans.__('Never run')}</option>
+          </select>
+          <select
+            className="jp-mod-styled jp-PipelineScheduler-select"
+            value={state.sort}
+            aria-label={trans.__('Order of the jobs')}
+            onChange={event => onState({ sort: event.target.value as JobSort })}
+            data-testid="job-sort"
+          >
+            <option value="name">{trans.__('By name')}</option>
+            <option value="next">{trans.__('By next run')}</option>
+            <option value="last">{trans.__('By last run')}</option>
+            <option value="created">{trans.__('Newest first')}</option>
+          </select>
+        </div>
+        <div
+          className="jp-PipelineScheduler-count"
+          data-testid="job-count"
+          data-count={jobs.length}
+          data-total={model.jobs.length}
+          aria-live="polite"
         >
-          <refreshIcon.react tag="span" />
-        </button>
+          {model.loaded &&
+            (jobs.length === model.jobs.length
+              ? trans._n('%1 job', '%1 jobs', model.jobs.length)
+              : trans.__('%1 of %2 jobs', jobs.length, model.jobs.length))}
+        </div>
       </div>
-      {error !== null && (
+      {model.error && model.loaded && !model.serverMissing && (
         <div className="jp-PipelineScheduler-error" role="alert">
-          {error}
+          {trans.__('Could not refresh the jobs: %1', model.error)}
         </div>
       )}
-      {content}
+      {model.error && !model.loaded && !model.serverMissing && (
+        <div className="jp-PipelineScheduler-error" role="alert">
+          {trans.__('Could not load the jobs: %1', model.error)}
+        </div>
+      )}
+      {body}
     </div>
   );
 }
 
-interface IJobItemProps {
-  job: IJob;
-  busy: boolean;
-  trans: TranslationBundle;
-  onRun: (job: IJob) => void;
-  onDelete: (job: IJob) => void;
+function kindIcon(job: IJob): typeof fileIcon {
+  const path = (job.pipeline_path ?? '').toLowerCase();
+  if (path.endsWith('.ipynb')) {
+    return notebookIcon;
+  }
+  if (path.endsWith('.py') || job.kind === 'python_code') {
+    return pythonIcon;
+  }
+  return fileIcon;
 }
 
-function JobItem(props: IJobItemProps): JSX.Element {
-  const { job, busy, trans } = props;
-  const nextRun = formatNextRun(job, trans);
-
+/** One job of the list. */
+function JobCard(props: {
+  job: IJob;
+  controller: SchedulerController;
+  trans: TranslationBundle;
+  names: ReadonlyMap<string, string>;
+  now: number;
+  highlighted: boolean;
+}): JSX.Element {
+  const { job, controller, trans, names, now } = props;
+  const [busy, setBusy] = React.useState(false);
+  const act = (action: () => Promise<unknown>): void => {
+    setBusy(true);
+    void action().finally(() => setBusy(false));
+  };
+  const words = describeJob(job, trans, names);
+  const Icon = kindIcon(job);
+  const last = job.last_run;
+  const next = job.next_run_time;
+  let nextText: string;
+  if (job.paused) {
+    nextText = trans.__('paused');
+  } else if (next) {
+    nextText = `${formatDate(next, job.timezone, {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit'
+    })} (${formatRelative(next, trans, Math.max(now, Date.now()))})`;
+  } else if (job.schedule_type === 'trigger') {
+    nextText = trans.__('after other jobs');
+  } else {
+    nextText = trans.__('none');
+  }
   return (
-    <li
-      className="jp-PipelineScheduler-job"
+    <div
+      className={`jp-PipelineScheduler-job${job.paused ? ' jp-mod-paused' : ''}${props.highlighted ? ' jp-mod-highlighted' : ''}`}
       data-job-id={job.id}
+      data-job-name={job.name}
+      data-paused={job.paused ? 'true' : 'false'}
       data-testid="job"
     >
+      <div className="jp-PipelineScheduler-jobTop">
+        <Icon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
+        <span className="jp-PipelineScheduler-jobName" title={job.name} data-testid="job-name">
+          {job.name}
+        </span>
+        {job.paused && (
+          <span className="jp-PipelineScheduler-pill" data-testid="paused-badge">
+            {trans.__('paused')}
+          </span>
+        )}
+      </div>
+      <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" title={job.pipeline_path ?? ''}>
+        {job.pipeline_path || trans.__('(inline code)')}
+      </div>
       <div
-        className="jp-PipelineScheduler-jobName"
-        title={job.pipeline_path || job.name}
+        className="jp-PipelineScheduler-jobLine"
+        title={`${job.trigger}`}
+        data-testid="job-trigger"
       >
-        {job.name}
+        {words}
+        {job.schedule_type !== 'trigger' && (
+          <span className="jp-PipelineScheduler-muted"> · {job.timezone}</span>
+        )}
       </div>
-      <dl className="jp-PipelineScheduler-jobDetails">
-        <dt>{trans.__('Trigger')}</dt>
-        <dd className="jp-PipelineScheduler-trigger" title={job.trigger}>
-          {job.trigger}
-        </dd>
-        <dt>{trans.__('Next run')}</dt>
-        <dd className="jp-PipelineScheduler-nextRun" title={nextRun.title}>
-          {nextRun.text}
-        </dd>
-        <dt>{trans.__('Last run')}</dt>
-        <dd className="jp-PipelineScheduler-lastRun">
-          {job.last_run ? (
-            <StatusBadge run={job.last_run} trans={trans} />
-          ) : (
+      <div className="jp-PipelineScheduler-jobLine">
+        <span className="jp-PipelineScheduler-muted">{trans.__('Next:')} </span>
+        <span title={next ?? ''} data-testid="job-next">
+          {nextText}
+        </span>
+      </div>
+      <div className="jp-PipelineScheduler-jobLine">
+        <span className="jp-PipelineScheduler-muted">{trans.__('Last:')} </span>
+        {last ? (
+          <button
+            type="button"
+            className="jp-PipelineScheduler-linkButton"
+            onClick={() => controller.openRun(last.id)}
+            aria-label={trans.__('Open the last run of "%1"', job.name)}
+            data-testid="job-last-run"
+          >
+            <StatusBadge run={last} trans={trans} />
             <span className="jp-PipelineScheduler-muted">
-              {trans.__('never')}
+              {' '}
+              {formatRelative(last.finished_at ?? last.started_at, trans, Math.max(now, Date.now()))}
+              {last.duration !== null && last.duration !== undefined
+                ? ` · ${formatDuration(last.duration, trans)}`
+                : ''}
             </span>
-          )}
-        </dd>
-      </dl>
-      <div className="jp-PipelineScheduler-actions">
-        <button
-          type="button"
-          className="jp-PipelineScheduler-button"
-          disabled={busy}
-          onClick={() => props.onRun(job)}
-          aria-label={trans.__('Run job "%1" now', job.name)}
-          title={trans.__('Start a run of this job now')}
-          data-testid="run-now"
-        >
-          <runIcon.react tag="span" />
-          <span>{trans.__('Run now')}</span>
-        </button>
-        <button
-          type="button"
-          className="jp-PipelineScheduler-button jp-mod-danger"
-          disabled={busy}
-          onClick={() => props.onDelete(job)}
-          aria-label={trans.__('Delete job "%1"', job.name)}
-          title={trans.__('Delete this job')}
-          data-testid="delete"
-        >
-          <deleteIcon.react tag="span" />
-          <span>{trans.__('Delete')}</span>
-        </button>
+          </button>
+        ) : (
+          <span className="jp-PipelineScheduler-muted">{trans.__('never run')}</span>
+        )}
       </div>
-    </li>
+      <div className="jp-PipelineScheduler-actions" role="toolbar" aria-label={trans.__('Actions of "%1"', job.name)}>
+        <IconButton
+          icon={runIcon}
+          label={trans.__('Run "%1" now', job.name)}
+          disabled={busy}
+          testId="run-now"
+          onClick={() => act(() => controller.runNow(job))}
+        />
+        <IconButton
+          icon={editIcon}
+          label={trans.__('Edit "%1"', job.name)}
+          testId="edit"
+          onClick={() => controller.editJob(job)}
+        />
+        <IconButton
+          icon={job.paused ? resumeIcon : pauseIcon}
+          label={job.paused ? trans.__('Resume "%1"', job.name) : trans.__('Pause "%1"', job.name)}
+          disabled={busy}
+          className={job.paused ? 'jp-mod-resume' : ''}
+          testId={job.paused ? 'resume' : 'pause'}
+          onClick={() => act(() => controller.togglePause(job))}
+        />
+        <IconButton
+          icon={copyIcon}
+          label={trans.__('Duplicate "%1"', job.name)}
+          testId="duplicate"
+          onClick={() => controller.duplicateJob(job)}
+        />
+        <IconButton
+          icon={listIcon}
+          label={trans.__('Runs of "%1"', job.name)}
+          testId="runs"
+          onClick={() => controller.showRuns(job.id)}
+        />
+        <IconButton
+          icon={deleteIcon}
+          label={trans.__('Delete "%1"', job.name)}
+          disabled={busy}
+          className="jp-mod-danger"
+          testId="delete"
+          onClick={() => act(() => controller.deleteJob(job))}
+        />
+      </div>
+    </div>
   );
-}
-
-/** A coloured badge with the status of a run. */
-export function StatusBadge(props: {
-  run: IRun;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { run, trans } = props;
-  const details: string[] = [];
-  if (run.started_at) {
-    details.push(trans.__('Started: %1', formatDate(run.started_at)));
-  }
-  if (run.duration !== null && run.duration !== undefined) {
-    details.push(trans.__('Duration: %1', formatDuration(run.duration, trans)));
-  }
-  if (run.exit_code !== null && run.exit_code !== undefined) {
-    details.push(trans.__('Exit code: %1', run.exit_code));
-  }
-  return (
-    <span
-      className={`jp-PipelineScheduler-badge jp-PipelineScheduler-badge-${run.status}`}
-      title={details.join('\n') || undefined}
-      data-status={run.status}
-    >
-      {statusLabel(run.status, trans)}
-    </span>
-  );
-}
-
-/** The translated label of a run status. */
-export function statusLabel(status: RunStatus, trans: TranslationBundle): string {
-  switch (status) {
-    case 'success':
-      return trans.__('success');
-    case 'failure':
-      return trans.__('failure');
-    case 'queued':
-      return trans.__('queued');
-    case 'running':
-      return trans.__('running');
-    case 'timed_out':
-      return trans.__('timed out');
-    case 'cancelled':
-      return trans.__('cancelled');
-    case 'interrupted':
-      return trans.__('interrupted');
-    case 'skipped':
-      return trans.__('skipped');
-    default:
-      return String(status);
-  }
-}
-
-function formatNextRun(
-  job: IJob,
-  trans: TranslationBundle
-): { text: string; title?: string } {
-  if (!job.next_run_time) {
-    return job.paused
-      ? { text: trans.__('paused'), title: trans.__('The job is paused') }
-      : { text: '—', title: trans.__('No upcoming run') };
-  }
-  return { text: formatDate(job.next_run_time), title: job.next_run_time };
-}
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  if (isNaN(date.getTime())) {
-    return iso;
-  }
-  return date.toLocaleString(undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'short'
-  });
-}
-
-function formatDuration(seconds: number, trans: TranslationBundle): string {
-  if (seconds < 60) {
-    return trans.__('%1 s', Math.round(seconds * 10) / 10);
-  }
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds % 60);
-  if (minutes < 60) {
-    return trans.__('%1 min %2 s', minutes, rest);
-  }
-  return trans.__('%1 h %2 min', Math.floor(minutes / 60), minutes % 60);
 }

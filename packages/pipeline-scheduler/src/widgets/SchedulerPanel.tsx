@@ -1,244 +1,275 @@
 import * as React from 'react';
 
+import { TranslationBundle } from '@jupyterlab/translation';
 import {
-  Dialog,
-  Notification,
+  addIcon,
   ReactWidget,
-  showDialog,
-  showErrorMessage
-} from '@jupyterlab/apputils';
-import {
-  ITranslator,
-  nullTranslator,
-  TranslationBundle
-} from '@jupyterlab/translation';
+  refreshIcon,
+  SidePanel,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
 
-import { SchedulerAPI, SchedulerError } from '../api';
-import { JobList } from '../components/JobList';
+import { ErrorBoundary, useSignal } from '../components/common';
+import { IJobListState, JobList } from '../components/JobList';
+import { IRunListState, RunList } from '../components/RunList';
+import type { SchedulerController } from '../controller';
 import { schedulerIcon } from '../icons';
-import {
-  DEFAULT_SETTINGS,
-  IJob,
-  PANEL_ID,
-  TRANSLATION_DOMAIN
-} from '../tokens';
+import { LiveState } from '../model';
+import { PANEL_ID } from '../tokens';
+
+/** The state of the panel kept across reloads. */
+export interface IPanelState {
+  tab: 'jobs' | 'runs';
+  jobs: IJobListState;
+  runs: IRunListState;
+}
+
+export const DEFAULT_PANEL_STATE: IPanelState = {
+  tab: 'jobs',
+  jobs: { search: '', status: 'all', sort: 'name' },
+  runs: { jobId: '', status: '' }
+};
 
 /**
- * The left-sidebar panel listing the scheduled jobs.
- *
- * The list is refreshed when the panel is shown, after every action, and
- * every `refreshInterval` seconds while the panel is visible.
+ * The left-sidebar panel: a toolbar (new job, refresh) and two tabs, the
+ * jobs and the runs across jobs.
  */
-export class SchedulerPanel extends ReactWidget {
+export class SchedulerPanel extends SidePanel {
   constructor(options: SchedulerPanel.IOptions) {
-    super();
-    this._api = options.api;
-    this._trans = (options.translator ?? nullTranslator).load(
-      TRANSLATION_DOMAIN
-    );
+    super({ content: new Panel(), translator: options.controller.translator });
+    const controller = options.controller;
+    const trans = controller.trans;
+    this._controller = controller;
     this.id = PANEL_ID;
     this.addClass('jp-PipelineScheduler-panel');
     this.title.icon = schedulerIcon;
-    this.title.caption = this._trans.__('Pipeline Scheduler');
-    this.refreshInterval =
-      options.refreshInterval ?? DEFAULT_SETTINGS.refreshInterval;
-  }
+    this.title.caption = trans.__('Pipeline Scheduler');
 
-  /** The jobs shown by the panel. */
-  get jobs(): ReadonlyArray<IJob> {
-    return this._jobs;
-  }
+    const heading = new Widget({ node: document.createElement('h2') });
+    heading.node.textContent = trans.__('Pipeline Scheduler');
+    heading.addClass('jp-PipelineScheduler-title');
+    this.header.addWidget(heading);
 
-  /** Seconds between automatic refreshes; 0 (or less) disables them. */
-  get refreshInterval(): number {
-    return this._refreshInterval;
-  }
-  set refreshInterval(seconds: number) {
-    const value = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
-    if (value === this._refreshInterval && this._timer !== null) {
-      return;
-    }
-    this._refreshInterval = value;
-    this._stopTimer();
-    if (value > 0 && !this.isDisposed) {
-      this._timer = window.setInterval(() => {
-        if (this.isVisible) {
-          void this.refresh();
+    this.toolbar.addItem(
+      'new-job',
+      new ToolbarButton({
+        icon: addIcon,
+        label: trans.__('New job'),
+        tooltip: trans.__('Schedule a new job'),
+        onClick: () => {
+          controller.newJob();
         }
-      }, value * 1000);
-    }
-  }
-
-  /**
-   * Fetch the job list.
-   *
-   * @param notify - Show a dialog when the request fails; otherwise the
-   *   error is only shown inline (used for background refreshes).
-   */
-  async refresh(notify = false): Promise<void> {
-    if (this._inflight) {
-      // Coalesce with the refresh already in flight.
-      return this._inflight;
-    }
-    this._loading = true;
-    this.update();
-    this._inflight = (async () => {
-      try {
-        this._jobs = await this._api.listJobs();
-        this._loaded = true;
-        this._error = null;
-      } catch (reason) {
-        const message = this._describe(reason);
-        this._error = this._trans.__(
-          'Could not load the scheduled jobs: %1',
-          message
-        );
-        if (notify) {
-          void showErrorMessage(
-            this._trans.__('Could not load the scheduled jobs'),
-            message
-          );
-        }
-      } finally {
-        this._loading = false;
-        this._inflight = null;
-        if (!this.isDisposed) {
-          this.update();
-        }
-      }
-    })();
-    return this._inflight;
-  }
-
-  /** Start a run of a job now. */
-  async runNow(job: IJob): Promise<void> {
-    await this._withPending(
-      job,
-      async () => {
-        await this._api.runJob(job.id);
-        Notification.info(this._trans.__('Started a run of "%1".', job.name), {
-          autoClose: 3000
-        });
-      },
-      this._trans.__('Could not start a run of "%1"', job.name)
+      })
     );
-  }
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Reload the jobs'),
+        onClick: () => {
+          void controller.model.refresh();
+        }
+      })
+    );
 
-  /** Ask for confirmation, then delete a job. */
-  async deleteJob(job: IJob): Promise<void> {
-    const result = await showDialog({
-      title: this._trans.__('Delete job'),
-      body: this._trans.__(
-        'Delete the scheduled job "%1"? This cannot be undone.',
-        job.name
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
-        Dialog.warnButton({ label: this._trans.__('Delete') })
-      ]
+    this._view = new SchedulerView(controller, this);
+    this.addWidget(this._view);
+
+    controller.showRunsRequested.connect((_, jobId) => {
+      this.setState({ tab: 'runs', runs: { ...this._state.runs, jobId: jobId ?? '' } });
     });
-    if (!result.button.accept) {
-      return;
-    }
-    await this._withPending(
-      job,
-      () => this._api.deleteJob(job.id),
-      this._trans.__('Could not delete "%1"', job.name)
-    );
+    controller.showJobRequested.connect((_, jobId) => {
+      const job = controller.model.job(jobId);
+      const jobs = { ...this._state.jobs };
+      if (job && !job.name.toLowerCase().includes(jobs.search.trim().toLowerCase())) {
+        jobs.search = '';
+      }
+      jobs.status = 'all';
+      this._highlight = jobId;
+      this.setState({ tab: 'jobs', jobs });
+    });
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
+  /** The panel state (tab, filters). */
+  get state(): IPanelState {
+    return this._state;
+  }
+
+  /** Emitted when the state changes (to save it). */
+  get stateChanged(): ISignal<this, IPanelState> {
+    return this._stateChanged;
+  }
+
+  /** The job to scroll to and highlight. */
+  get highlight(): string | null {
+    return this._highlight;
+  }
+
+  /** Change the state (partial). */
+  setState(changes: Partial<IPanelState>): void {
+    this._state = { ...this._state, ...changes };
+    this._view.update();
+    this._stateChanged.emit(this._state);
+  }
+
+  /** Restore a saved state. */
+  restoreState(state: Partial<IPanelState> | null | undefined): void {
+    if (!state || typeof state !== 'object') {
       return;
     }
-    this._stopTimer();
-    super.dispose();
+    this._state = {
+      tab: state.tab === 'runs' ? 'runs' : 'jobs',
+      jobs: { ...DEFAULT_PANEL_STATE.jobs, ...(state.jobs ?? {}) },
+      runs: { ...DEFAULT_PANEL_STATE.runs, ...(state.runs ?? {}) }
+    };
+    this._view.update();
+  }
+
+  /** Forget the highlighted job (after it was shown). */
+  clearHighlight(): void {
+    if (this._highlight !== null) {
+      this._highlight = null;
+      this._view.update();
+    }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    void this.refresh();
+    this._controller.model.start();
   }
 
-  protected render(): JSX.Element {
-    return (
-      <JobList
-        jobs={this._jobs}
-        loaded={this._loaded}
-        loading={this._loading}
-        error={this._error}
-        pending={this._pending}
-        trans={this._trans}
-        onRefresh={() => void this.refresh(true)}
-        onRun={job => void this.runNow(job)}
-        onDelete={job => void this.deleteJob(job)}
-      />
-    );
-  }
-
-  /**
-   * Run an action on a job with its buttons disabled, report a failure with
-   * an error dialog, and refresh the list afterwards.
-   */
-  private async _withPending(
-    job: IJob,
-    action: () => Promise<void>,
-    errorTitle: string
-  ): Promise<void> {
-    this._pending.add(job.id);
-    this.update();
-    try {
-      await action();
-    } catch (reason) {
-      void showErrorMessage(errorTitle, this._describe(reason));
-    } finally {
-      this._pending.delete(job.id);
-      this.update();
-    }
-    // A refresh started before the action finished may hold stale data.
-    if (this._inflight) {
-      await this._inflight;
-    }
-    await this.refresh();
-  }
-
-  private _describe(reason: unknown): string {
-    if (reason instanceof SchedulerError && reason.field) {
-      return this._trans.__('%1 (field: %2)', reason.message, reason.field);
-    }
-    if (reason instanceof Error) {
-      return reason.message;
-    }
-    return String(reason);
-  }
-
-  private _stopTimer(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
-    }
-  }
-
-  private _api: SchedulerAPI;
-  private _trans: TranslationBundle;
-  private _jobs: IJob[] = [];
-  private _loaded = false;
-  private _loading = false;
-  private _error: string | null = null;
-  private _pending = new Set<string>();
-  private _inflight: Promise<void> | null = null;
-  private _refreshInterval = 0;
-  private _timer: number | null = null;
+  private _controller: SchedulerController;
+  private _view: SchedulerView;
+  private _state: IPanelState = DEFAULT_PANEL_STATE;
+  private _highlight: string | null = null;
+  private _stateChanged = new Signal<this, IPanelState>(this);
 }
 
 export namespace SchedulerPanel {
   export interface IOptions {
-    /** The REST client. */
-    api: SchedulerAPI;
-    /** The application translator. */
-    translator?: ITranslator | null;
-    /** Seconds between automatic refreshes (default 10). */
-    refreshInterval?: number;
+    controller: SchedulerController;
   }
+}
+
+/** The React part of the panel. */
+class SchedulerView extends ReactWidget {
+  constructor(
+    private _controller: SchedulerController,
+    private _panel: SchedulerPanel
+  ) {
+    super();
+    this.addClass('jp-PipelineScheduler-view');
+  }
+
+  protected render(): JSX.Element {
+    const controller = this._controller;
+    const panel = this._panel;
+    const state = panel.state;
+    const trans = controller.trans;
+    const highlight = panel.highlight;
+    if (highlight) {
+      window.setTimeout(() => panel.clearHighlight(), 2500);
+    }
+    return (
+      <ErrorBoundary trans={trans}>
+        <div className="jp-PipelineScheduler-tabs" role="tablist" aria-label={trans.__('Scheduler views')}>
+          <Tab
+            id="jobs"
+            label={trans.__('Jobs')}
+            selected={state.tab === 'jobs'}
+            onSelect={() => panel.setState({ tab: 'jobs' })}
+          />
+          <Tab
+            id="runs"
+            label={trans.__('Runs')}
+            selected={state.tab === 'runs'}
+            onSelect={() => panel.setState({ tab: 'runs' })}
+          />
+          <LiveIndicator controller={controller} trans={trans} />
+        </div>
+        <div
+          className="jp-PipelineScheduler-tabPanel"
+          role="tabpanel"
+          id={`jp-PipelineScheduler-tabpanel-${state.tab}`}
+          aria-labelledby={`jp-PipelineScheduler-tab-${state.tab}`}
+        >
+          {state.tab === 'jobs' ? (
+            <JobList
+              controller={controller}
+              state={state.jobs}
+              highlight={highlight}
+              onState={changes => panel.setState({ jobs: { ...state.jobs, ...changes } })}
+            />
+          ) : (
+            <RunList
+              controller={controller}
+              state={state.runs}
+              onState={changes => panel.setState({ runs: { ...state.runs, ...changes } })}
+            />
+          )}
+        </div>
+      </ErrorBoundary>
+    );
+  }
+}
+
+function Tab(props: {
+  id: string;
+  label: string;
+  selected: boolean;
+  onSelect: () => void;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      role="tab"
+      id={`jp-PipelineScheduler-tab-${props.id}`}
+      aria-selected={props.selected}
+      aria-controls={`jp-PipelineScheduler-tabpanel-${props.id}`}
+      className={`jp-PipelineScheduler-tab${props.selected ? ' jp-mod-selected' : ''}`}
+      onClick={props.onSelect}
+      data-testid={`tab-${props.id}`}
+    >
+      {props.label}
+    </button>
+  );
+}
+
+function LiveIndicator(props: {
+  controller: SchedulerController;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { controller, trans } = props;
+  useSignal(controller.model.changed);
+  const state: LiveState = controller.model.liveState;
+  const interval = controller.model.refreshInterval;
+  const text =
+    state === 'live'
+      ? trans.__('live')
+      : state === 'polling'
+        ? interval > 0
+          ? trans.__('every %1 s', interval)
+          : trans.__('manual refresh')
+        : state === 'connecting'
+          ? trans.__('connecting…')
+          : '';
+  const title =
+    state === 'live'
+      ? trans.__('Changes appear as they happen (server events).')
+      : state === 'polling'
+        ? trans.__('The server event stream is unavailable: the list is reloaded every %1 seconds.', interval)
+        : '';
+  return (
+    <span
+      className={`jp-PipelineScheduler-live jp-mod-${state}`}
+      title={title}
+      data-testid="live-state"
+      data-state={state}
+    >
+      {text}
+    </span>
+  );
 }

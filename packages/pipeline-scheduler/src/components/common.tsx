@@ -1,0 +1,179 @@
+import * as React from 'react';
+
+import { TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
+
+import { formatDate, formatDuration } from '../format';
+import { IRunSummary, RunStatus } from '../tokens';
+
+/** Re-render when a Lumino signal fires. */
+export function useSignal<T>(signal: ISignal<T, any> | null | undefined): number {
+  const [tick, setTick] = React.useState(0);
+  React.useEffect(() => {
+    if (!signal) {
+      return;
+    }
+    const onChange = (): void => setTick(value => value + 1);
+    signal.connect(onChange);
+    return () => {
+      signal.disconnect(onChange);
+    };
+  }, [signal]);
+  return tick;
+}
+
+/** A value that follows `value` after it stopped changing for `delay` ms. */
+export function useDebounced<T>(value: T, delay: number): T {
+  const [debounced, setDebounced] = React.useState(value);
+  React.useEffect(() => {
+    const timer = window.setTimeout(() => setDebounced(value), delay);
+    return () => window.clearTimeout(timer);
+  }, [value, delay]);
+  return debounced;
+}
+
+/** Re-render every `ms` milliseconds (relative times). */
+export function useNow(ms: number): number {
+  const [now, setNow] = React.useState(Date.now());
+  React.useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** The translated label of a run status. */
+export function statusLabel(status: RunStatus | string, trans: TranslationBundle): string {
+  switch (status) {
+    case 'success':
+      return trans.__('success');
+    case 'failure':
+      return trans.__('failed');
+    case 'queued':
+      return trans.__('queued');
+    case 'running':
+      return trans.__('running');
+    case 'timed_out':
+      return trans.__('timed out');
+    case 'cancelled':
+      return trans.__('cancelled');
+    case 'interrupted':
+      return trans.__('interrupted');
+    case 'skipped':
+      return trans.__('skipped');
+    default:
+      return String(status);
+  }
+}
+
+/** How a run was started, in words. */
+export function triggeredByLabel(value: string | undefined, trans: TranslationBundle): string {
+  switch (value) {
+    case 'schedule':
+      return trans.__('schedule');
+    case 'manual':
+      return trans.__('manual');
+    case 'trigger':
+      return trans.__('after other jobs');
+    case 'api':
+      return trans.__('API');
+    default:
+      return value ?? '';
+  }
+}
+
+/** A coloured badge with the status of a run. */
+export function StatusBadge(props: {
+  run: Pick<IRunSummary, 'status'> & Partial<IRunSummary>;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { run, trans } = props;
+  const details: string[] = [];
+  if (run.started_at) {
+    details.push(trans.__('Started: %1', formatDate(run.started_at)));
+  }
+  if (run.duration !== null && run.duration !== undefined) {
+    details.push(trans.__('Duration: %1', formatDuration(run.duration, trans)));
+  }
+  if (run.exit_code !== null && run.exit_code !== undefined) {
+    details.push(trans.__('Exit code: %1', run.exit_code));
+  }
+  return (
+    <span
+      className={`jp-PipelineScheduler-badge jp-PipelineScheduler-badge-${run.status}`}
+      title={details.join('\n') || undefined}
+      data-status={run.status}
+    >
+      {statusLabel(run.status, trans)}
+    </span>
+  );
+}
+
+/** A small button with an icon and an accessible label. */
+export function IconButton(props: {
+  icon: LabIcon;
+  label: string;
+  onClick: (event: React.MouseEvent) => void;
+  disabled?: boolean;
+  className?: string;
+  testId?: string;
+  showLabel?: boolean;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      className={`jp-PipelineScheduler-iconButton ${props.className ?? ''}`}
+      onClick={event => {
+        event.stopPropagation();
+        props.onClick(event);
+      }}
+      disabled={props.disabled}
+      aria-label={props.label}
+      title={props.label}
+      data-testid={props.testId}
+    >
+      <props.icon.react tag="span" />
+      {props.showLabel && <span>{props.label}</span>}
+    </button>
+  );
+}
+
+/** Catches rendering errors of a subtree and shows them instead of a blank panel. */
+export class ErrorBoundary extends React.Component<
+  { trans: TranslationBundle; children?: React.ReactNode },
+  { error: Error | null }
+> {
+  constructor(props: { trans: TranslationBundle; children?: React.ReactNode }) {
+    super(props);
+    this.state = { error: null };
+  }
+
+  static getDerivedStateFromError(error: Error): { error: Error } {
+    return { error };
+  }
+
+  componentDidCatch(error: Error): void {
+    console.error('Pipeline Scheduler: rendering failed', error);
+  }
+
+  render(): React.ReactNode {
+    const { trans } = this.props;
+    if (this.state.error) {
+      return (
+        <div className="jp-PipelineScheduler-error" role="alert">
+          <p>{trans.__('Something went wrong while displaying this view.')}</p>
+          <pre>{this.state.error.message}</pre>
+          <button
+            type="button"
+            className="jp-PipelineScheduler-button"
+            onClick={() => this.setState({ error: null })}
+          >
+            {trans.__('Try again')}
+          </button>
+        </div>
+      );
+    }
+    return this.props.children;
+  }
+}

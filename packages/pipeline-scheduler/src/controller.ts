@@ -1,0 +1,447 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  MainAreaWidget,
+  Notification,
+  showDialog,
+  showErrorMessage,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog } from '@jupyterlab/filebrowser';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { SchedulerAPI } from './api';
+import { describeError, SchedulerModel } from './model';
+import { emptyForm, formFromJob, IJobFormState, payloadFromForm } from './payload';
+import {
+  DEFAULT_SETTINGS,
+  GENERATE_CODE_COMMAND,
+  IJob,
+  IRun,
+  isPipelinePath,
+  isSupportedPath,
+  ISchedulerSettings,
+  TRANSLATION_DOMAIN
+} from './tokens';
+import { browserTimezone, isValidTimezone } from './format';
+import { schedulerIcon } from './icons';
+import { JobEditor } from './widgets/JobEditor';
+import { RunViewer } from './widgets/RunViewer';
+
+/**
+ * Everything the views can ask for: job and run actions, the job form and
+ * the run view in the main area, code generation for `.ampln` pipelines.
+ */
+export class SchedulerController {
+  constructor(options: SchedulerController.IOptions) {
+    this.app = options.app;
+    this.api = options.api;
+    this.model = options.model;
+    this.translator = options.translator;
+    this.trans = options.translator.load(TRANSLATION_DOMAIN);
+    this.docManager = options.docManager ?? null;
+    this.editors = new WidgetTracker<MainAreaWidget<JobEditor>>({
+      namespace: 'pipeline-scheduler-job-editor'
+    });
+    this.runViewers = new WidgetTracker<MainAreaWidget<RunViewer>>({
+      namespace: 'pipeline-scheduler-run'
+    });
+  }
+
+  readonly app: JupyterFrontEnd;
+  readonly api: SchedulerAPI;
+  readonly model: SchedulerModel;
+  readonly translator: ITranslator;
+  readonly trans: TranslationBundle;
+  readonly docManager: IDocumentManager | null;
+  /** Open job forms. */
+  readonly editors: WidgetTracker<MainAreaWidget<JobEditor>>;
+  /** Open run views. */
+  readonly runViewers: WidgetTracker<MainAreaWidget<RunViewer>>;
+
+  /** The current settings. */
+  settings: ISchedulerSettings = { ...DEFAULT_SETTINGS };
+
+  /** Asks the panel to show runs (of one job, or all with `null`). */
+  get showRunsRequested(): ISignal<this, string | null> {
+    return this._showRuns;
+  }
+
+  /** Asks the panel to show a job (after it was saved). */
+  get showJobRequested(): ISignal<this, string> {
+    return this._showJob;
+  }
+
+  /** The zone of new jobs: the setting, else the browser's. */
+  get defaultTimezone(): string {
+    const setting = this.settings.defaultTimezone?.trim();
+    return setting && isValidTimezone(setting) ? setting : browserTimezone();
+  }
+
+  /** Whether the Amphi pipeline editor can turn `.ampln` files into Python. */
+  get canGenerateCode(): boolean {
+    return this.app.commands.hasCommand(GENERATE_CODE_COMMAND);
+  }
+
+  /** Python code generated from an `.ampln` pipeline by the pipeline editor. */
+  async generateCode(path: string): Promise<string> {
+    if (!this.canGenerateCode) {
+      throw new Error(
+        this.trans.__(
+          'The Amphi pipeline editor is not installed (command %1 is missing): .ampln pipelines cannot be turned into Python code.',
+          GENERATE_CODE_COMMAND
+        )
+      );
+    }
+    const file = await this.app.serviceManager.contents.get(path, {
+      content: true,
+      format: 'text',
+      type: 'file'
+    });
+    const text =
+      typeof file.content === 'string'
+        ? file.content
+        : JSON.stringify(file.content);
+    const code = await this.app.commands.execute(GENERATE_CODE_COMMAND, {
+      json: text
+    });
+    if (typeof code !== 'string' || !code.trim()) {
+      throw new Error(
+        this.trans.__('The pipeline editor generated no code for %1', path)
+      );
+    }
+    return code;
+  }
+
+  /**
+   * Pick a file with JupyterLab's file dialog.
+   *
+   * @param showAll - List every file, not only the kinds the scheduler runs.
+   */
+  async pickFile(current: string, showAll: boolean): Promise<string | null> {
+    if (!this.docManager) {
+      return null;
+    }
+    const result = await FileDialog.getOpenFiles({
+      manager: this.docManager,
+      translator: this.translator,
+      title: showAll
+        ? this.trans.__('Choose the file to run')
+        : this.trans.__('Choose the file to run (.py, .ipynb, .ampln)'),
+      defaultPath: current ? PathExt.dirname(current) : undefined,
+      filter: model =>
+        showAll || model.type === 'directory' || isSupportedPath(model.name)
+          ? {}
+          : null
+    });
+    const file = result.button.accept
+      ? (result.value ?? []).find(item => item.type !== 'directory')
+      : undefined;
+    return file ? file.path : null;
+  }
+
+  // -- the job form --------------------------------------------------------
+
+  /** Open the form for a new job, its target prefilled with `path`. */
+  newJob(path?: string): MainAreaWidget<JobEditor> {
+    const state = emptyForm({
+      timezone: this.defaultTimezone,
+      path: path ?? '',
+      timeout: this.settings.defaultTimeout
+    });
+    return this._openEditor(state, null);
+  }
+
+  /** Open the form on an existing job (one form per job). */
+  editJob(job: IJob): MainAreaWidget<JobEditor> {
+    const existing = this.editors.find(widget => widget.content.jobId === job.id);
+    if (existing) {
+      this.app.shell.activateById(existing.id);
+      return existing;
+    }
+    return this._openEditor(formFromJob(job), job);
+  }
+
+  /** Open the form for a new job that copies `job`. */
+  duplicateJob(job: IJob): MainAreaWidget<JobEditor> {
+    return this._openEditor(
+      formFromJob(job, {
+        duplicate: true,
+        copySuffix: this.trans.__(' (copy)')
+      }),
+      null
+    );
+  }
+
+  /**
+   * Create (`POST jobs`) or update (`PUT jobs/{id}`) a job from the form; an
+   * `.ampln` target is turned into Python code first.
+   */
+  async saveJob(state: IJobFormState, jobId: string | null): Promise<IJob> {
+    const mode = jobId ? 'update' : 'create';
+    let pythonCode: string | null | undefined = undefined;
+    if (isPipelinePath(state.path)) {
+      if (this.canGenerateCode) {
+        pythonCode = await this.generateCode(state.path.trim());
+      } else if (mode === 'create') {
+        throw new Error(
+          this.trans.__(
+            'Scheduling an .ampln pipeline needs the Amphi pipeline editor (command %1), which is not available.',
+            GENERATE_CODE_COMMAND
+          )
+        );
+      }
+    }
+    const payload = payloadFromForm(state, { mode, pythonCode });
+    if (pythonCode === undefined && mode === 'update' && isPipelinePath(state.path)) {
+      delete payload.python_code; // keep the code generated before
+    }
+    const job = jobId
+      ? await this.api.updateJob(jobId, payload)
+      : await this.api.createJob(payload);
+    this.model.upsert(job);
+    return job;
+  }
+
+  // -- job actions ---------------------------------------------------------
+
+  /**
+   * Start a run now. A job made from an `.ampln` pipeline gets its code
+   * generated again first, so that it runs the pipeline as it is now.
+   */
+  async runNow(job: IJob): Promise<IRun | null> {
+    try {
+      if (isPipelinePath(job.pipeline_path)) {
+        if (this.canGenerateCode) {
+          const code = await this.generateCode(job.pipeline_path!);
+          this.model.upsert(await this.api.updateJob(job.id, { python_code: code }));
+        } else {
+          Notification.warning(
+            this.trans.__(
+              'The Amphi pipeline editor is not available: "%1" runs the code generated when it was saved.',
+              job.name
+            ),
+            { autoClose: 6000 }
+          );
+        }
+      }
+      const run = await this.api.runJob(job.id, 'manual');
+      this.model.noteRun({ ...run, job_id: run.job_id ?? job.id, job_name: run.job_name ?? job.name });
+      Notification.info(this.trans.__('Started a run of "%1".', job.name), {
+        autoClose: 5000,
+        actions: [
+          {
+            label: this.trans.__('View log'),
+            callback: () => {
+              this.openRun(run.id);
+            }
+          }
+        ]
+      });
+      return run;
+    } catch (reason) {
+      void showErrorMessage(
+        this.trans.__('Could not start a run of "%1"', job.name),
+        describeError(reason)
+      );
+      return null;
+    }
+  }
+
+  /** Pause a running schedule, or resume a paused one. */
+  async togglePause(job: IJob): Promise<void> {
+    try {
+      const updated = job.paused
+        ? await this.api.resumeJob(job.id)
+        : await this.api.pauseJob(job.id);
+      this.model.upsert(updated);
+    } catch (reason) {
+      void showErrorMessage(
+        job.paused
+          ? this.trans.__('Could not resume "%1"', job.name)
+          : this.trans.__('Could not pause "%1"', job.name),
+        describeError(reason)
+      );
+    }
+  }
+
+  /** Ask for confirmation, then delete a job. */
+  async deleteJob(job: IJob): Promise<boolean> {
+    const result = await showDialog({
+      title: this.trans.__('Delete job'),
+      body: this.trans.__(
+        'Delete the scheduled job "%1" and its run history? This cannot be undone.',
+        job.name
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
+        Dialog.warnButton({ label: this.trans.__('Delete') })
+      ]
+    });
+    if (!result.button.accept) {
+      return false;
+    }
+    try {
+      await this.api.deleteJob(job.id);
+      this.model.remove(job.id);
+      for (const editor of this.editors.filter(w => w.content.jobId === job.id)) {
+        editor.dispose();
+      }
+      return true;
+    } catch (reason) {
+      void showErrorMessage(
+        this.trans.__('Could not delete "%1"', job.name),
+        describeError(reason)
+      );
+      return false;
+    }
+  }
+
+  /** Show the runs of a job (or of all jobs) in the panel. */
+  showRuns(jobId: string | null): void {
+    this._showRuns.emit(jobId);
+  }
+
+  // -- runs ----------------------------------------------------------------
+
+  /** Open (or activate) the view of a run, with its live log. */
+  openRun(runId: number): MainAreaWidget<RunViewer> {
+    const existing = this.runViewers.find(widget => widget.content.runId === runId);
+    if (existing) {
+      this.app.shell.activateById(existing.id);
+      return existing;
+    }
+    this.model.start();
+    const content = new RunViewer({ controller: this, runId });
+    const widget = new MainAreaWidget({ content });
+    widget.id = `pipeline-scheduler-run-${runId}-${Private.nextId()}`;
+    widget.title.label = this.trans.__('Run #%1', runId);
+    widget.title.closable = true;
+    widget.title.icon = schedulerIcon;
+    this.app.shell.add(widget, 'main');
+    void this.runViewers.add(widget);
+    this.app.shell.activateById(widget.id);
+    return widget;
+  }
+
+  /** Cancel a queued or running run. */
+  async cancelRun(run: IRun): Promise<IRun | null> {
+    try {
+      const cancelled = await this.api.cancelRun(run.id);
+      this.model.noteRun(cancelled);
+      return cancelled;
+    } catch (reason) {
+      void showErrorMessage(
+        this.trans.__('Could not cancel run #%1', run.id),
+        describeError(reason)
+      );
+      return null;
+    }
+  }
+
+  /** Start the run's job again and open the new run. */
+  async rerun(run: IRun): Promise<IRun | null> {
+    const job = this.model.job(run.job_id);
+    if (!job) {
+      void showErrorMessage(
+        this.trans.__('Could not rerun'),
+        this.trans.__('The job of run #%1 no longer exists.', run.id)
+      );
+      return null;
+    }
+    const started = await this.runNow(job);
+    if (started) {
+      this.openRun(started.id);
+    }
+    return started;
+  }
+
+  /** Delete a finished run (after confirmation). */
+  async deleteRun(run: IRun): Promise<boolean> {
+    const result = await showDialog({
+      title: this.trans.__('Delete run'),
+      body: this.trans.__('Delete run #%1 and its log?', run.id),
+      buttons: [
+        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
+        Dialog.warnButton({ label: this.trans.__('Delete') })
+      ]
+    });
+    if (!result.button.accept) {
+      return false;
+    }
+    try {
+      await this.api.deleteRun(run.id);
+      this._runDeleted.emit(run.id);
+      return true;
+    } catch (reason) {
+      void showErrorMessage(
+        this.trans.__('Could not delete run #%1', run.id),
+        describeError(reason)
+      );
+      return false;
+    }
+  }
+
+  /** Emitted with the id of a deleted run. */
+  get runDeleted(): ISignal<this, number> {
+    return this._runDeleted;
+  }
+
+  private _openEditor(
+    state: IJobFormState,
+    job: IJob | null
+  ): MainAreaWidget<JobEditor> {
+    this.model.start();
+    const content = new JobEditor({
+      controller: this,
+      initial: state,
+      jobId: job?.id ?? null
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = `pipeline-scheduler-editor-${Private.nextId()}`;
+    widget.title.label = job
+      ? this.trans.__('Edit job: %1', job.name)
+      : this.trans.__('New scheduled job');
+    widget.title.closable = true;
+    widget.title.icon = schedulerIcon;
+    content.saved.connect((_, saved) => {
+      Notification.success(
+        job
+          ? this.trans.__('Saved job "%1".', saved.name)
+          : this.trans.__('Created job "%1".', saved.name),
+        { autoClose: 4000 }
+      );
+      widget.dispose();
+      this._showJob.emit(saved.id);
+    });
+    content.cancelled.connect(() => widget.dispose());
+    this.app.shell.add(widget, 'main');
+    void this.editors.add(widget);
+    this.app.shell.activateById(widget.id);
+    return widget;
+  }
+
+  private _showRuns = new Signal<this, string | null>(this);
+  private _showJob = new Signal<this, string>(this);
+  private _runDeleted = new Signal<this, number>(this);
+}
+
+export namespace SchedulerController {
+  export interface IOptions {
+    app: JupyterFrontEnd;
+    api: SchedulerAPI;
+    model: SchedulerModel;
+    translator: ITranslator;
+    docManager?: IDocumentManager | null;
+  }
+}
+
+namespace Private {
+  let id = 0;
+  export function nextId(): number {
+    return ++id;
+  }
+}

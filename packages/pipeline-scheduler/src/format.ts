@@ -1,0 +1,249 @@
+/**
+ * Pure formatting helpers: dates in a time zone, durations, relative times.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+/** The browser's IANA time zone (UTC when the browser does not say). */
+export function browserTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** Every IANA zone the browser knows, with `UTC` first. */
+export function timezoneNames(): string[] {
+  let names: string[] = [];
+  const intl = Intl as unknown as {
+    supportedValuesOf?: (key: string) => string[];
+  };
+  try {
+    names = intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [];
+  } catch {
+    names = [];
+  }
+  const all = new Set<string>(['UTC', ...names]);
+  all.add(browserTimezone());
+  return Array.from(all);
+}
+
+/** Whether the browser accepts `name` as a time zone. */
+export function isValidTimezone(name: string): boolean {
+  if (!name) {
+    return false;
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall-clock parts of an instant in a zone. */
+export interface IWallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday … 6 = Saturday. */
+  weekday: number;
+}
+
+const WEEKDAY_INDEX: Record<string, number> = {
+  Sun: 0,
+  Mon: 1,
+  Tue: 2,
+  Wed: 3,
+  Thu: 4,
+  Fri: 5,
+  Sat: 6
+};
+
+const OFFSET_RE = /(Z|[+-]\d{2}:?\d{2})$/i;
+const NAIVE_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+
+/** Whether an ISO-8601 date-time carries an offset (`Z`, `+02:00`). */
+export function hasOffset(iso: string): boolean {
+  return OFFSET_RE.test(iso.trim());
+}
+
+/**
+ * The wall-clock time of an ISO-8601 date-time in `timezone`.
+ *
+ * A date-time without offset already is a wall time in the job's zone (the
+ * server reads it so) and is returned as written.
+ */
+export function wallTime(iso: string, timezone: string): IWallTime | null {
+  const text = iso.trim();
+  const naive = NAIVE_RE.exec(text);
+  if (naive && !hasOffset(text)) {
+    const [year, month, day, hour, minute] = naive
+      .slice(1, 6)
+      .map(Number) as [number, number, number, number, number];
+    const second = naive[6] ? Number(naive[6]) : 0;
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    return { year, month, day, hour, minute, second, weekday };
+  }
+  const date = new Date(text);
+  if (isNaN(date.getTime())) {
+    return null;
+  }
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone || 'UTC',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short'
+    }).formatToParts(date);
+  } catch {
+    return null;
+  }
+  const get = (type: string): string =>
+    parts.find(part => part.type === type)?.value ?? '0';
+  return {
+    year: Number(get('year')),
+    month: Number(get('month')),
+    day: Number(get('day')),
+    hour: Number(get('hour')) % 24,
+    minute: Number(get('minute')),
+    second: Number(get('second')),
+    weekday: WEEKDAY_INDEX[get('weekday')] ?? 0
+  };
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/**
+ * An ISO-8601 date-time as the value of an `<input type="datetime-local">`
+ * showing its wall time in `timezone` (`YYYY-MM-DDTHH:mm`, seconds when not 0).
+ */
+export function toLocalInput(iso: string | null | undefined, timezone: string): string {
+  if (!iso) {
+    return '';
+  }
+  const wall = wallTime(iso, timezone);
+  if (!wall) {
+    return '';
+  }
+  const base = `${wall.year}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}`;
+  return wall.second ? `${base}:${pad(wall.second)}` : base;
+}
+
+/**
+ * The value of an `<input type="datetime-local">` as the `run_date` sent to
+ * the server: without offset, so that the server reads it in the job's zone.
+ */
+export function fromLocalInput(value: string): string | null {
+  const text = value.trim();
+  if (!text) {
+    return null;
+  }
+  const naive = NAIVE_RE.exec(text);
+  if (!naive) {
+    return text;
+  }
+  return naive[6] ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}:00`;
+}
+
+/** `HH:MM` of a wall time. */
+export function clock(wall: IWallTime): string {
+  return `${pad(wall.hour)}:${pad(wall.minute)}`;
+}
+
+/** A date-time in the user's locale, in `timezone` when given. */
+export function formatDate(
+  iso: string | null | undefined,
+  timezone?: string | null,
+  options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }
+): string {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  if (isNaN(date.getTime())) {
+    return iso;
+  }
+  try {
+    return date.toLocaleString(undefined, {
+      ...options,
+      ...(timezone ? { timeZone: timezone } : {})
+    });
+  } catch {
+    return date.toLocaleString();
+  }
+}
+
+/** A duration in seconds, compactly (`850 ms`, `12.3 s`, `4 min 5 s`, `2 h 3 min`). */
+export function formatDuration(
+  seconds: number | null | undefined,
+  trans: TranslationBundle
+): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+    return '';
+  }
+  if (seconds < 1) {
+    return trans.__('%1 ms', Math.round(seconds * 1000));
+  }
+  if (seconds < 60) {
+    return trans.__('%1 s', Math.round(seconds * 10) / 10);
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return trans.__('%1 min %2 s', minutes, Math.round(seconds % 60));
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return trans.__('%1 h %2 min', hours, minutes % 60);
+  }
+  return trans.__('%1 d %2 h', Math.floor(hours / 24), hours % 24);
+}
+
+/** How far an instant is from `now`, in words (`in 5 min`, `3 h ago`). */
+export function formatRelative(
+  iso: string | null | undefined,
+  trans: TranslationBundle,
+  now: number = Date.now()
+): string {
+  if (!iso) {
+    return '';
+  }
+  const time = new Date(iso).getTime();
+  if (isNaN(time)) {
+    return '';
+  }
+  const delta = (time - now) / 1000;
+  const future = delta >= 0;
+  const span = Math.abs(delta);
+  let amount: string;
+  if (span < 45) {
+    return future ? trans.__('in a few seconds') : trans.__('just now');
+  } else if (span < 3600) {
+    amount = trans.__('%1 min', Math.round(span / 60));
+  } else if (span < 86400) {
+    amount = trans.__('%1 h', Math.round(span / 3600));
+  } else {
+    amount = trans._n('%1 day', '%1 days', Math.round(span / 86400));
+  }
+  return future ? trans.__('in %1', amount) : trans.__('%1 ago', amount);
+}
+
+/** The last `lines` non-empty lines of a text. */
+export function tail(text: string | null | undefined, lines = 3): string {
+  if (!text) {
+    return '';
+  }
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
+}

@@ -1,0 +1,506 @@
+/**
+ * The job form's state and its translation to and from REST payloads.
+ * Pure functions: unit-tested without a browser or server.
+ */
+import { cronFromFields, intervalSeconds } from './describe';
+import { fromLocalInput, toLocalInput } from './format';
+import {
+  CatchUpPolicy,
+  DateType,
+  IJob,
+  IJobPayload,
+  IScheduleFields,
+  isPipelinePath,
+  OverlapPolicy,
+  ScheduleType
+} from './tokens';
+
+/** Units of an `interval` schedule in the form. */
+export type IntervalUnit = 'seconds' | 'minutes' | 'hours' | 'days';
+
+/** One `NAME=value` row of the environment editor. */
+export interface IEnvRow {
+  name: string;
+  value: string;
+}
+
+/** One "after other jobs" condition in the form. */
+export interface IConditionRow {
+  jobId: string;
+  on: 'success' | 'failure';
+}
+
+/** Everything the job form edits, as strings where the user types. */
+export interface IJobFormState {
+  name: string;
+  /** Target file, relative to the server root. */
+  path: string;
+  scheduleType: ScheduleType;
+  dateType: DateType;
+  /** `YYYY-MM-DDTHH:mm[:ss]`: a wall time in `timezone` (datetime-local input). */
+  runDate: string;
+  /** Days of an `every_x_days` schedule. */
+  everyDays: string;
+  intervalValue: string;
+  intervalUnit: IntervalUnit;
+  /** Optional start of an `interval` schedule (datetime-local value). */
+  intervalStart: string;
+  cronExpression: string;
+  conditions: IConditionRow[];
+  logicalOperator: 'AND' | 'OR';
+  timezone: string;
+  /** Arguments as one shell-like string (the server splits it). */
+  arguments: string;
+  env: IEnvRow[];
+  cwd: string;
+  /** Seconds; empty: the server's default. */
+  timeout: string;
+  overlapPolicy: OverlapPolicy;
+  maxParallel: string;
+  catchUp: CatchUpPolicy;
+}
+
+/** Defaults of a new job's form. */
+export function emptyForm(options: {
+  timezone: string;
+  path?: string;
+  timeout?: number;
+  now?: Date;
+}): IJobFormState {
+  const now = options.now ?? new Date();
+  // Next full hour, as a wall time in the browser: a sensible first run.
+  const next = new Date(now.getTime() + 3600 * 1000);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const runDate = `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())}T${pad(next.getHours())}:00`;
+  const path = options.path ?? '';
+  return {
+    name: defaultName(path),
+    path,
+    scheduleType: 'date',
+    dateType: 'once',
+    runDate,
+    everyDays: '1',
+    intervalValue: '1',
+    intervalUnit: 'hours',
+    intervalStart: '',
+    cronExpression: '0 9 * * 1-5',
+    conditions: [],
+    logicalOperator: 'AND',
+    timezone: options.timezone,
+    arguments: '',
+    env: [],
+    cwd: '',
+    timeout: options.timeout && options.timeout > 0 ? String(options.timeout) : '',
+    overlapPolicy: 'skip',
+    maxParallel: '2',
+    catchUp: 'run_once'
+  };
+}
+
+/** A job name derived from a file path (`etl/load.py` → `load`). */
+export function defaultName(path: string): string {
+  const base = path.split('/').pop() ?? '';
+  return base.replace(/\.(py|ipynb|ampln)$/i, '');
+}
+
+/** Quote one argument the way a POSIX shell would read it back. */
+export function shellQuote(arg: string): string {
+  if (arg === '') {
+    return "''";
+  }
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) {
+    return arg;
+  }
+  return `'${arg.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** A list of arguments as one shell-like string. */
+export function shellJoin(args: ReadonlyArray<string>): string {
+  return args.map(shellQuote).join(' ');
+}
+
+const UNIT_SECONDS: Record<IntervalUnit, number> = {
+  seconds: 1,
+  minutes: 60,
+  hours: 3600,
+  days: 86400
+};
+
+/** The largest unit that divides an interval exactly. */
+export function splitInterval(seconds: number): {
+  value: string;
+  unit: IntervalUnit;
+} {
+  for (const unit of ['days', 'hours', 'minutes'] as IntervalUnit[]) {
+    if (seconds > 0 && seconds % UNIT_SECONDS[unit] === 0) {
+      return { value: String(seconds / UNIT_SECONDS[unit]), unit };
+    }
+  }
+  return { value: String(seconds || 1), unit: 'seconds' };
+}
+
+/**
+ * The form state of an existing job (edit), or of its copy (duplicate).
+ */
+export function formFromJob(
+  job: IJob,
+  options: { duplicate?: boolean; copySuffix?: string } = {}
+): IJobFormState {
+  const timezone = job.timezone || 'UTC';
+  const base = emptyForm({ timezone, path: job.pipeline_path ?? '' });
+  const state: IJobFormState = {
+    ...base,
+    name: options.duplicate
+      ? `${job.name}${options.copySuffix ?? ' (copy)'}`
+      : job.name,
+    path: job.pipeline_path ?? '',
+    scheduleType: job.schedule_type ?? 'date',
+    dateType: job.date_type ?? 'once',
+    timezone,
+    arguments: Array.isArray(job.arguments)
+      ? shellJoin(job.arguments)
+      : String(job.arguments ?? ''),
+    env: Object.entries(job.env ?? {}).map(([name, value]) => ({
+      name,
+      value: String(value)
+    })),
+    cwd: job.cwd ?? '',
+    timeout:
+      job.timeout !== null && job.timeout !== undefined ? String(job.timeout) : '',
+    overlapPolicy: job.overlap_policy ?? 'skip',
+    maxParallel: String(job.max_parallel ?? 2),
+    catchUp: job.catch_up ?? 'run_once'
+  };
+  switch (state.scheduleType) {
+    case 'date':
+      state.runDate = toLocalInput(job.run_date, timezone) || base.runDate;
+      if (state.dateType === 'every_x_days') {
+        state.everyDays = String(job.interval_days ?? 1);
+        state.runDate = toLocalInput(job.run_date, timezone);
+      }
+      break;
+    case 'interval': {
+      const split = splitInterval(intervalSeconds(job));
+      state.intervalValue = split.value;
+      state.intervalUnit = split.unit;
+      state.intervalStart = toLocalInput(job.run_date, timezone);
+      break;
+    }
+    case 'cron':
+      state.cronExpression = job.cron_expression ?? cronFields(job) ?? '';
+      break;
+    case 'trigger':
+      state.conditions = (job.trigger_conditions ?? []).map(c => ({
+        jobId: c.job_id,
+        on: c.on === 'failure' ? 'failure' : 'success'
+      }));
+      state.logicalOperator = job.logical_operator === 'OR' ? 'OR' : 'AND';
+      break;
+  }
+  return state;
+}
+
+function cronFields(job: IScheduleFields): string | null {
+  const expression = cronFromFields(job);
+  if (!expression) {
+    return null;
+  }
+  // Seconds at 0 are crontab's default: show the usual five fields.
+  const fields = expression.split(' ');
+  return fields[0] === '0' ? fields.slice(1).join(' ') : expression;
+}
+
+/** An integer typed in a field, or null when empty (NaN stays for the server to refuse). */
+function integer(text: string): number | null {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return null;
+  }
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : (trimmed as unknown as number);
+}
+
+/**
+ * The schedule part of a payload: every schedule field, `null` for the ones
+ * the chosen type does not use (so that a `PUT` clears them).
+ */
+export function scheduleFromForm(state: IJobFormState): IScheduleFields {
+  const fields: IScheduleFields = {
+    schedule_type: state.scheduleType,
+    date_type: 'once',
+    run_date: null,
+    interval_days: null,
+    interval_hours: null,
+    interval_minutes: null,
+    interval_seconds: null,
+    cron_expression: null,
+    second: null,
+    minute: null,
+    hour: null,
+    day: null,
+    month: null,
+    day_of_week: null,
+    trigger_conditions: null,
+    logical_operator: 'AND',
+    timezone: state.timezone.trim() || null
+  };
+  switch (state.scheduleType) {
+    case 'date':
+      fields.date_type = state.dateType;
+      fields.run_date = fromLocalInput(state.runDate);
+      if (state.dateType === 'every_x_days') {
+        fields.interval_days = integer(state.everyDays);
+      }
+      break;
+    case 'interval': {
+      const key = `interval_${state.intervalUnit}` as
+        | 'interval_seconds'
+        | 'interval_minutes'
+        | 'interval_hours'
+        | 'interval_days';
+      fields[key] = integer(state.intervalValue);
+      fields.run_date = fromLocalInput(state.intervalStart);
+      break;
+    }
+    case 'cron':
+      fields.cron_expression = state.cronExpression.trim().replace(/\s+/g, ' ');
+      break;
+    case 'trigger':
+      fields.trigger_conditions = state.conditions
+        .filter(c => c.jobId)
+        .map(c => ({ job_id: c.jobId, on: c.on }));
+      fields.logical_operator = state.logicalOperator;
+      break;
+  }
+  return fields;
+}
+
+/** Drop `null`, `undefined` and empty strings (a `POST` needs no clearing). */
+export function compact<T extends object>(payload: T): Partial<T> {
+  const result: Partial<T> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (value !== null && value !== undefined && value !== '') {
+      (result as Record<string, unknown>)[key] = value;
+    }
+  }
+  return result;
+}
+
+/**
+ * The payload of `POST jobs` (create) or `PUT jobs/{id}` (edit).
+ *
+ * @param options.mode - `create` drops empty fields; `update` sends `null`
+ *   for them so that the server clears what the user emptied.
+ * @param options.pythonCode - Code generated from an `.ampln` pipeline.
+ */
+export function payloadFromForm(
+  state: IJobFormState,
+  options: { mode: 'create' | 'update'; pythonCode?: string | null }
+): IJobPayload {
+  const env: Record<string, string> = {};
+  for (const row of state.env) {
+    if (row.name.trim()) {
+      env[row.name.trim()] = row.value;
+    }
+  }
+  const payload: IJobPayload = {
+    name: state.name.trim() || null,
+    pipeline_path: state.path.trim() || null,
+    python_code: isPipelinePath(state.path) ? (options.pythonCode ?? null) : null,
+    ...scheduleFromForm(state),
+    arguments: state.arguments.trim(),
+    env,
+    cwd: state.cwd.trim() || null,
+    timeout: integerOrFloat(state.timeout),
+    overlap_policy: state.overlapPolicy,
+    max_parallel:
+      state.overlapPolicy === 'parallel'
+        ? (integer(state.maxParallel) ?? undefined)
+        : undefined,
+    catch_up: state.catchUp
+  };
+  if (payload.max_parallel === undefined) {
+    delete payload.max_parallel;
+    if (options.mode === 'update') {
+      payload.max_parallel = 1;
+    }
+  }
+  if (options.mode === 'create') {
+    return compact(payload) as IJobPayload;
+  }
+  return payload;
+}
+
+function integerOrFloat(text: string): number | null {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return null;
+  }
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : (trimmed as unknown as number);
+}
+
+/** The payload of `POST triggers/preview` for the form's schedule. */
+export function previewPayload(
+  state: IJobFormState,
+  count = 5
+): (IScheduleFields & { count: number }) | null {
+  const fields = compact(scheduleFromForm(state)) as IScheduleFields;
+  if (state.scheduleType === 'trigger') {
+    return null;
+  }
+  return { ...fields, count };
+}
+
+/** Form field keys, for server errors shown next to the field they name. */
+export type FormField =
+  | 'name'
+  | 'path'
+  | 'scheduleType'
+  | 'runDate'
+  | 'everyDays'
+  | 'interval'
+  | 'intervalStart'
+  | 'cronExpression'
+  | 'conditions'
+  | 'timezone'
+  | 'arguments'
+  | 'env'
+  | 'cwd'
+  | 'timeout'
+  | 'overlapPolicy'
+  | 'maxParallel'
+  | 'catchUp'
+  | 'general';
+
+/**
+ * The form field a server error names (`field` of the error body, e.g.
+ * `cron_expression`, `trigger_conditions.0.job_id`).
+ */
+export function formFieldOf(
+  field: string | null | undefined,
+  state?: Pick<IJobFormState, 'scheduleType' | 'dateType'>
+): FormField {
+  if (!field) {
+    return 'general';
+  }
+  const head = field.split('.')[0];
+  switch (head) {
+    case 'name':
+    case 'id':
+      return 'name';
+    case 'pipeline_path':
+    case 'python_code':
+      return 'path';
+    case 'schedule_type':
+    case 'date_type':
+      return 'scheduleType';
+    case 'run_date':
+      return state?.scheduleType === 'interval' ? 'intervalStart' : 'runDate';
+    case 'interval_days':
+      return state?.scheduleType === 'interval' ? 'interval' : 'everyDays';
+    case 'interval_hours':
+    case 'interval_minutes':
+    case 'interval_seconds':
+      return 'interval';
+    case 'cron_expression':
+    case 'second':
+    case 'minute':
+    case 'hour':
+    case 'day':
+    case 'month':
+    case 'day_of_week':
+      return 'cronExpression';
+    case 'trigger_conditions':
+    case 'logical_operator':
+    case 'job_id':
+      return 'conditions';
+    case 'timezone':
+      return 'timezone';
+    case 'arguments':
+      return 'arguments';
+    case 'env':
+      return 'env';
+    case 'cwd':
+      return 'cwd';
+    case 'timeout':
+      return 'timeout';
+    case 'overlap_policy':
+    case 'max_instances':
+      return 'overlapPolicy';
+    case 'max_parallel':
+      return 'maxParallel';
+    case 'catch_up':
+      return 'catchUp';
+    default:
+      return 'general';
+  }
+}
+
+/**
+ * Problems the form can see before asking the server, by field (the server
+ * still validates everything).
+ */
+export function checkForm(
+  state: IJobFormState,
+  trans: { __: (msg: string, ...args: unknown[]) => string }
+): Partial<Record<FormField, string>> {
+  const errors: Partial<Record<FormField, string>> = {};
+  if (!state.path.trim()) {
+    errors.path = trans.__('Choose the file to run');
+  }
+  const positive = (text: string): boolean =>
+    /^\s*\d+\s*$/.test(text) && Number(text) > 0;
+  switch (state.scheduleType) {
+    case 'date':
+      if (state.dateType === 'every_x_days') {
+        if (!positive(state.everyDays)) {
+          errors.everyDays = trans.__('Enter a whole number of days, 1 or more');
+        }
+      } else if (!state.runDate.trim()) {
+        errors.runDate = trans.__('Choose a date and time');
+      }
+      break;
+    case 'interval':
+      if (!positive(state.intervalValue)) {
+        errors.interval = trans.__('Enter a whole number, 1 or more');
+      }
+      break;
+    case 'cron':
+      if (!state.cronExpression.trim()) {
+        errors.cronExpression = trans.__('Enter a cron expression');
+      }
+      break;
+    case 'trigger':
+      if (!state.conditions.some(c => c.jobId)) {
+        errors.conditions = trans.__('Pick at least one job to wait for');
+      }
+      break;
+  }
+  if (state.timeout.trim() && !(Number(state.timeout) > 0)) {
+    errors.timeout = trans.__('Enter a number of seconds greater than 0, or leave empty');
+  }
+  if (
+    state.overlapPolicy === 'parallel' &&
+    !positive(state.maxParallel)
+  ) {
+    errors.maxParallel = trans.__('Enter a whole number, 1 or more');
+  }
+  const names = new Set<string>();
+  for (const row of state.env) {
+    const name = row.name.trim();
+    if (!name && !row.value) {
+      continue;
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      errors.env = trans.__('Invalid variable name "%1"', name);
+      break;
+    }
+    if (names.has(name)) {
+      errors.env = trans.__('Variable "%1" is set twice', name);
+      break;
+    }
+    names.add(name);
+  }
+  return errors;
+}

@@ -1,0 +1,111 @@
+import { filterJobs, matchesStatus, mergeRun, runMatches } from '../src/filters';
+import { IJob, IRun } from '../src/tokens';
+
+function job(id: string, fields: Partial<IJob> = {}): IJob {
+  return {
+    id,
+    name: id,
+    pipeline_path: `${id}.py`,
+    trigger: '',
+    schedule_type: 'cron',
+    timezone: 'UTC',
+    next_run_time: null,
+    paused: false,
+    last_run: null,
+    ...fields
+  } as IJob;
+}
+
+function run(id: number, fields: Partial<IRun> = {}): IRun {
+  return {
+    id,
+    job_id: 'a',
+    job_name: 'a',
+    status: 'success',
+    started_at: null,
+    finished_at: null,
+    duration: null,
+    exit_code: null,
+    ...fields
+  };
+}
+
+const lastRun = (status: IRun['status'], id = 1) => ({
+  id,
+  status,
+  started_at: null,
+  finished_at: null,
+  duration: null,
+  exit_code: null
+});
+
+describe('filterJobs', () => {
+  const jobs = [
+    job('job10', { next_run_time: '2030-01-01T02:00:00Z', created_at: '2029-01-03T00:00:00Z' }),
+    job('job2', {
+      paused: true,
+      last_run: lastRun('failure', 5),
+      created_at: '2029-01-01T00:00:00Z'
+    }),
+    job('Nightly ETL', {
+      pipeline_path: 'etl/load.ipynb',
+      next_run_time: '2030-01-01T01:00:00Z',
+      last_run: lastRun('running', 9),
+      created_at: '2029-01-02T00:00:00Z'
+    }),
+    job('ok', { last_run: lastRun('success', 7), next_run_time: '2030-01-01T03:00:00Z' })
+  ];
+  const names = (list: IJob[]) => list.map(item => item.id);
+
+  it('sorts by name (natural), next run, last run, creation', () => {
+    expect(names(filterJobs(jobs, {}))).toEqual(['job2', 'job10', 'Nightly ETL', 'ok']);
+    expect(names(filterJobs(jobs, { sort: 'next' }))).toEqual(['Nightly ETL', 'job10', 'ok', 'job2']);
+    expect(names(filterJobs(jobs, { sort: 'last' }))).toEqual(['Nightly ETL', 'ok', 'job2', 'job10']);
+    expect(names(filterJobs(jobs, { sort: 'created' }))[0]).toBe('job10');
+  });
+
+  it('searches names and files, case-insensitively', () => {
+    expect(names(filterJobs(jobs, { search: 'etl' }))).toEqual(['Nightly ETL']);
+    expect(names(filterJobs(jobs, { search: 'LOAD.ipynb' }))).toEqual(['Nightly ETL']);
+    expect(names(filterJobs(jobs, { search: '  ' }))).toHaveLength(4);
+  });
+
+  it('filters by status', () => {
+    expect(names(filterJobs(jobs, { status: 'paused' }))).toEqual(['job2']);
+    expect(names(filterJobs(jobs, { status: 'scheduled' }))).toHaveLength(3);
+    expect(names(filterJobs(jobs, { status: 'failed' }))).toEqual(['job2']);
+    expect(names(filterJobs(jobs, { status: 'running' }))).toEqual(['Nightly ETL']);
+    expect(names(filterJobs(jobs, { status: 'succeeded' }))).toEqual(['ok']);
+    expect(names(filterJobs(jobs, { status: 'never' }))).toEqual(['job10']);
+    expect(matchesStatus(jobs[0], 'all')).toBe(true);
+  });
+
+  it('handles a thousand jobs quickly', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => job(`job-${i}`));
+    const start = Date.now();
+    expect(filterJobs(many, { search: 'job-99' })).toHaveLength(11);
+    expect(Date.now() - start).toBeLessThan(200);
+  });
+});
+
+describe('mergeRun', () => {
+  it('replaces known runs, inserts new ones in order, drops runs that stop matching', () => {
+    const runs = [run(5), run(3)];
+    expect(mergeRun(runs, run(5, { status: 'failure' }), {}).map(r => r.status)).toEqual([
+      'failure',
+      'success'
+    ]);
+    expect(mergeRun(runs, run(6), {}).map(r => r.id)).toEqual([6, 5, 3]);
+    expect(mergeRun(runs, run(4), {}).map(r => r.id)).toEqual([5, 4, 3]);
+    expect(mergeRun(runs, run(1), {}).map(r => r.id)).toEqual([5, 3]); // older than the page
+    expect(mergeRun(runs, run(7, { job_id: 'b' }), { jobId: 'a' })).toBe(runs);
+    expect(mergeRun(runs, run(5, { status: 'failure' }), { status: 'success' }).map(r => r.id)).toEqual([3]);
+    expect(mergeRun([], run(1), {}).map(r => r.id)).toEqual([1]);
+  });
+
+  it('matches filters', () => {
+    expect(runMatches(run(1), { jobId: 'a', status: 'success' })).toBe(true);
+    expect(runMatches(run(1), { jobId: 'b' })).toBe(false);
+    expect(runMatches(run(1), { status: 'failure' })).toBe(false);
+  });
+});

@@ -1,0 +1,72 @@
+import { nullTranslator } from '@jupyterlab/translation';
+
+import {
+  formatDuration,
+  formatRelative,
+  fromLocalInput,
+  hasOffset,
+  isValidTimezone,
+  tail,
+  timezoneNames,
+  toLocalInput,
+  wallTime
+} from '../src/format';
+
+const trans = nullTranslator.load('test');
+
+describe('wall times', () => {
+  it('reads offsets in the zone and keeps naive times as written', () => {
+    expect(wallTime('2030-07-01T12:00:00Z', 'America/New_York')).toMatchObject({
+      year: 2030,
+      month: 7,
+      day: 1,
+      hour: 8,
+      minute: 0,
+      weekday: 1
+    });
+    expect(wallTime('2030-07-01T12:00:00', 'America/New_York')).toMatchObject({ hour: 12, weekday: 1 });
+    expect(wallTime('not a date', 'UTC')).toBeNull();
+    expect(hasOffset('2030-01-01T00:00:00+05:30')).toBe(true);
+    expect(hasOffset('2030-01-01T00:00:00')).toBe(false);
+  });
+
+  it('converts to and from datetime-local values', () => {
+    expect(toLocalInput('2030-01-01T23:30:00-01:00', 'UTC')).toBe('2030-01-02T00:30');
+    expect(toLocalInput('2030-01-01T10:00:07', 'UTC')).toBe('2030-01-01T10:00:07');
+    expect(toLocalInput(null, 'UTC')).toBe('');
+    expect(fromLocalInput('2030-01-01T10:00')).toBe('2030-01-01T10:00:00');
+    expect(fromLocalInput('2030-01-01T10:00:05')).toBe('2030-01-01T10:00:05');
+    expect(fromLocalInput(' ')).toBeNull();
+  });
+
+  it('knows time zones', () => {
+    expect(timezoneNames()[0]).toBe('UTC');
+    expect(isValidTimezone('Europe/Paris')).toBe(true);
+    expect(isValidTimezone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('durations and relative times', () => {
+  it('formats durations', () => {
+    expect(formatDuration(0.25, trans)).toBe('250 ms');
+    expect(formatDuration(12.34, trans)).toBe('12.3 s');
+    expect(formatDuration(125, trans)).toBe('2 min 5 s');
+    expect(formatDuration(3 * 3600 + 120, trans)).toBe('3 h 2 min');
+    expect(formatDuration(3 * 86400 + 3600, trans)).toBe('3 d 1 h');
+    expect(formatDuration(null, trans)).toBe('');
+  });
+
+  it('formats relative times', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(formatRelative('2030-01-01T00:10:00Z', trans, now)).toBe('in 10 min');
+    expect(formatRelative('2029-12-31T21:00:00Z', trans, now)).toBe('3 h ago');
+    expect(formatRelative('2030-01-03T00:00:00Z', trans, now)).toBe('in 2 days');
+    expect(formatRelative('2030-01-01T00:00:10Z', trans, now)).toBe('in a few seconds');
+    expect(formatRelative(null, trans, now)).toBe('');
+  });
+
+  it('keeps the tail of a log', () => {
+    expect(tail('a\nb\nc\nd\n\n', 2)).toBe('c\nd');
+    expect(tail('', 2)).toBe('');
+  });
+});

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Browser tests of the JupyterLab extension (ui-tests/): a real JupyterLab with the scheduler on a
+# temporary root, driven by Playwright + Galata in Debian's chromium. Works on a fresh Debian
+# machine as root: installs chromium when missing, sets up .venv and the extension
+# (scripts/setup.sh), installs the test tools, runs the tests. Exits non-zero on failure.
+#
+#   bash scripts/ui-test.sh                 # every browser test
+#   bash scripts/ui-test.sh -g "run now"    # extra arguments go to `playwright test`
+#
+# Screenshots of the panel, the job form and a run log are kept in ui-tests/artifacts/;
+# failures leave traces in ui-tests/test-results/ and a report in ui-tests/playwright-report/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+uilog() { printf '\033[1m[ui-test]\033[0m %s\n' "$*"; }
+
+# The browser: Debian's chromium (Playwright's own download is not needed).
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    uilog "installing chromium (apt-get)"
+    if [ -z "${APT_UPDATED:-}" ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; export APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    uilog "chromium is missing at $CHROMIUM_PATH: install it (apt-get install chromium) or set CHROMIUM_PATH"
+    exit 1
+  fi
+fi
+
+# Python environment, server extension and built labextension (idempotent, quick when done).
+source scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+if [ ! -f amphi/pipeline-scheduler/package.json ]; then
+  uilog "building the extension"
+  jlpm install && jlpm build
+fi
+
+# Test tools (Galata, Playwright) in ui-tests/, from its own lockfile.
+cd ui-tests
+stamp=node_modules/.amphi-ui-tests-installed
+inputs=$(cat package.json yarn.lock | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; then
+  uilog "installing the test tools (jlpm install in ui-tests/)"
+  # Playwright's browser downloads are not used: the tests run the system chromium.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable
+  echo "$inputs" > "$stamp"
+fi
+
+# A free port for the throw-away JupyterLab, unless one is given.
+if [ -z "${UI_TEST_PORT:-}" ]; then
+  UI_TEST_PORT=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+fi
+export UI_TEST_PORT
+root=$(mktemp -d "${TMPDIR:-/tmp}/amphi-ui-tests.XXXXXX")
+export JUPYTERLAB_GALATA_ROOT_DIR="$root"
+trap 'rm -rf "$root"' EXIT
+
+uilog "JupyterLab on 127.0.0.1:$UI_TEST_PORT, root $root, browser $CHROMIUM_PATH"
+start=$(date +%s)
+status=0
+jlpm playwright test "$@" || status=$?
+uilog "browser tests finished in $(( $(date +%s) - start )) s with status $status"
+uilog "screenshots: ui-tests/artifacts/ (panel.png, form.png, run-log.png)"
+exit "$status"

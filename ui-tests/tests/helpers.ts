@@ -1,0 +1,167 @@
+/**
+ * Helpers of the browser tests: REST calls (the test server has no auth), panel and form
+ * shortcuts, screenshots kept as artifacts.
+ */
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
+import type { APIRequestContext, Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const API = '/pipeline-scheduler';
+export const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
+
+/** A suffix that keeps names unique across tests and runs. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+}
+
+/** Write a text file under the server root (contents API). */
+export async function putFile(
+  request: APIRequestContext,
+  filePath: string,
+  content: string
+): Promise<void> {
+  const response = await request.put(`/api/contents/${filePath}`, {
+    data: { type: 'file', format: 'text', content }
+  });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+/** A minimal notebook that prints a line. */
+export function notebookSource(text: string): string {
+  return JSON.stringify({
+    cells: [
+      {
+        cell_type: 'code',
+        execution_count: null,
+        id: 'c1',
+        metadata: {},
+        outputs: [],
+        source: [`print(${JSON.stringify(text)})`]
+      }
+    ],
+    metadata: {
+      kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+/** Write a notebook under the server root. */
+export async function putNotebook(
+  request: APIRequestContext,
+  filePath: string,
+  text: string
+): Promise<void> {
+  const response = await request.put(`/api/contents/${filePath}`, {
+    data: { type: 'notebook', format: 'json', content: JSON.parse(notebookSource(text)) }
+  });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+/** Create a job through the REST API. */
+export async function createJob(
+  request: APIRequestContext,
+  payload: Record<string, unknown>
+): Promise<any> {
+  const response = await request.post(`${API}/jobs`, { data: payload });
+  expect(response.ok(), await response.text()).toBeTruthy();
+  return response.json();
+}
+
+/** All jobs, from the REST API. */
+export async function listJobs(request: APIRequestContext): Promise<any[]> {
+  const response = await request.get(`${API}/jobs`);
+  expect(response.ok()).toBeTruthy();
+  return (await response.json()).jobs;
+}
+
+/** The job with this name, from the REST API. */
+export async function jobByName(request: APIRequestContext, name: string): Promise<any> {
+  const job = (await listJobs(request)).find(item => item.name === name);
+  expect(job, `job ${name} exists on the server`).toBeTruthy();
+  return job;
+}
+
+/** The side panel. */
+export function panel(page: IJupyterLabPageFixture): Locator {
+  return page.locator('#pipeline-scheduler-panel');
+}
+
+/** Open the panel from the command palette, as a user would. */
+export async function openPanelFromPalette(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  await expect(palette).toBeVisible();
+  await palette.locator('.lm-CommandPalette-input').fill('Pipeline Scheduler');
+  await palette
+    .locator('.lm-CommandPalette-item')
+    .filter({ has: page.locator('.lm-CommandPalette-itemLabel', { hasText: /^Pipeline Scheduler$/ }) })
+    .first()
+    .click();
+  const side = panel(page);
+  await expect(side).toBeVisible();
+  return side;
+}
+
+/** Open the panel (through its command) and wait for the job list. */
+export async function openPanel(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.evaluate(async () => {
+    await (window as any).jupyterapp.commands.execute('pipeline-scheduler:open');
+  });
+  const side = panel(page);
+  await expect(side).toBeVisible();
+  await expect(side.getByTestId('job-count')).toHaveAttribute('data-total', /\d+/);
+  return side;
+}
+
+/** A job card of the panel. */
+export function card(page: IJupyterLabPageFixture, name: string): Locator {
+  return panel(page).locator(`[data-testid="job"][data-job-name="${name}"]`);
+}
+
+/** Show only the jobs matching `text` (the list is virtualized). */
+export async function search(page: IJupyterLabPageFixture, text: string): Promise<void> {
+  await panel(page).getByTestId('tab-jobs').click();
+  await panel(page).getByTestId('job-search').fill(text);
+}
+
+/** The job form of the active main-area tab. */
+export function form(page: IJupyterLabPageFixture): Locator {
+  return page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) [data-testid="job-form"]');
+}
+
+/** Open a new job form from the panel's toolbar. */
+export async function newJobForm(page: IJupyterLabPageFixture): Promise<Locator> {
+  await panel(page).locator('.jp-Toolbar').getByText('New job').click();
+  const jobForm = form(page);
+  await expect(jobForm).toBeVisible();
+  return jobForm;
+}
+
+/** Save the form and wait for it to close and for the card to show. */
+export async function saveForm(
+  page: IJupyterLabPageFixture,
+  jobForm: Locator,
+  name: string
+): Promise<Locator> {
+  await jobForm.getByTestId('save').click();
+  await expect(jobForm).toHaveCount(0);
+  const jobCard = card(page, name);
+  await expect(jobCard).toBeVisible();
+  return jobCard;
+}
+
+/** Keep a screenshot under ui-tests/artifacts/. */
+export async function keepScreenshot(
+  target: IJupyterLabPageFixture | Locator,
+  name: string
+): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await target.screenshot({ path: file });
+  return file;
+}
