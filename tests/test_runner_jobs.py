@@ -76,10 +76,12 @@ async def test_seed_examples_load_from_the_jobs_directory(api) -> None:
     _, scheduled = await api("GET", "registry", type="scheduled")
     assert sorted(entry["job_id"] for entry in scheduled["jobs"]) == ["daily_backup", "health_check"]
 
-    status, run = await api("POST", "registry/manual_task/trigger")
-    assert status == 202 and run["execution_id"].startswith("manual_task_")
-    done = await finished(api, run["id"])
-    assert done["status"] == "success" and "Manual task executed" in done["output"]
+    expected = {"daily_backup": "Daily backup started", "health_check": "healthy", "manual_task": "Manual task executed"}
+    for job_id, output in expected.items():
+        status, run = await api("POST", f"registry/{job_id}/trigger")
+        assert status == 202 and run["execution_id"].startswith(f"{job_id}_")
+        done = await finished(api, run["id"])
+        assert done["status"] == "success" and output in done["output"], done
 
 
 async def test_jobs_directory_changes_are_picked_up(api, jobs_dir: Path) -> None:
