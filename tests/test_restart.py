@@ -86,7 +86,7 @@ def test_missed_fires_follow_the_catch_up_policy(servers, tmp_path: Path) -> Non
     time.sleep(7)  # three or more fires of each job fall in the downtime
 
     second = servers()
-    started = time.time()
+    started = datetime.fromisoformat(second.request("GET", "health")["started_at"]).timestamp()
 
     def runs_of(job_id: str) -> list[dict]:
         return second.request("GET", f"runs?job_id={job_id}")["runs"]

@@ -64,6 +64,8 @@ class SchedulerService:
             timezone=zone(default_timezone),
         )
 
+    started_at: datetime | None = None  # fires due before this were missed while the server was down
+
     @property
     def running(self) -> bool:
         return self._scheduler.running
@@ -75,7 +77,7 @@ class SchedulerService:
         is ``skip``; for those jobs the missed fire is dropped (with that trace) and the next one kept.
         """
         self._scheduler.start(paused=True)
-        now = datetime.now(timezone.utc)
+        now = self.started_at = datetime.now(timezone.utc)
         for job in self._scheduler.get_jobs():
             due = job.next_run_time
             if due is None or due >= now:

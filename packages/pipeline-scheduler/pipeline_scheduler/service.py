@@ -83,7 +83,9 @@ class PipelineScheduler:
 
     def health(self) -> dict[str, Any]:
         counts = self.runs.counts()
+        started = self.scheduler.started_at
         return {"scheduler_running": self.scheduler.running, "jobs": self.store.count_jobs(),
+                "started_at": started.isoformat() if started else None,
                 "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__}
 
     def public_config(self) -> dict[str, Any]:

@@ -213,91 +213,82 @@ export class SchedulerController {
    * generated again first, so that it runs the pipeline as it is now.
    */
   async runNow(job: IJob): Promise<IRun | null> {
-    try {
-      if (isPipelinePath(job.pipeline_path)) {
-        if (this.canGenerateCode) {
-          const code = await this.generateCode(job.pipeline_path!);
-          this.model.upsert(await this.api.updateJob(job.id, { python_code: code }));
-        } else {
-          Notification.warning(
-            this.trans.__(
-              'The Amphi pipeline editor is not available: "%1" runs the code generated when it was saved.',
-              job.name
-            ),
-            { autoClose: 6000 }
-          );
-        }
-      }
-      const run = await this.api.runJob(job.id, 'manual');
-      this.model.noteRun({ ...run, job_id: run.job_id ?? job.id, job_name: run.job_name ?? job.name });
-      Notification.info(this.trans.__('Started a run of "%1".', job.name), {
-        autoClose: 5000,
-        actions: [
-          {
-            label: this.trans.__('View log'),
-            callback: () => {
-              this.openRun(run.id);
-            }
+    return this._attempt(
+      this.trans.__('Could not start a run of "%1"', job.name),
+      async () => {
+        if (isPipelinePath(job.pipeline_path)) {
+          if (this.canGenerateCode) {
+            const code = await this.generateCode(job.pipeline_path!);
+            this.model.upsert(await this.api.updateJob(job.id, { python_code: code }));
+          } else {
+            Notification.warning(
+              this.trans.__(
+                'The Amphi pipeline editor is not available: "%1" runs the code generated when it was saved.',
+                job.name
+              ),
+              { autoClose: 6000 }
+            );
           }
-        ]
-      });
-      return run;
-    } catch (reason) {
-      void showErrorMessage(
-        this.trans.__('Could not start a run of "%1"', job.name),
-        describeError(reason)
-      );
-      return null;
-    }
+        }
+        const run = await this.api.runJob(job.id, 'manual');
+        this.model.noteRun({ ...run, job_id: run.job_id ?? job.id, job_name: run.job_name ?? job.name });
+        Notification.info(this.trans.__('Started a run of "%1".', job.name), {
+          autoClose: 5000,
+          actions: [
+            {
+              label: this.trans.__('View log'),
+              callback: () => {
+                this.openRun(run.id);
+              }
+            }
+          ]
+        });
+        return run;
+      },
+      null
+    );
   }
 
   /** Pause a running schedule, or resume a paused one. */
   async togglePause(job: IJob): Promise<void> {
-    try {
-      const updated = job.paused
-        ? await this.api.resumeJob(job.id)
-        : await this.api.pauseJob(job.id);
-      this.model.upsert(updated);
-    } catch (reason) {
-      void showErrorMessage(
-        job.paused
-          ? this.trans.__('Could not resume "%1"', job.name)
-          : this.trans.__('Could not pause "%1"', job.name),
-        describeError(reason)
-      );
-    }
+    await this._attempt(
+      job.paused
+        ? this.trans.__('Could not resume "%1"', job.name)
+        : this.trans.__('Could not pause "%1"', job.name),
+      async () => {
+        const updated = job.paused
+          ? await this.api.resumeJob(job.id)
+          : await this.api.pauseJob(job.id);
+        this.model.upsert(updated);
+      },
+      undefined
+    );
   }
 
   /** Ask for confirmation, then delete a job. */
   async deleteJob(job: IJob): Promise<boolean> {
-    const result = await showDialog({
-      title: this.trans.__('Delete job'),
-      body: this.trans.__(
+    const confirmed = await this._confirmDelete(
+      this.trans.__('Delete job'),
+      this.trans.__(
         'Delete the scheduled job "%1" and its run history? This cannot be undone.',
         job.name
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
-        Dialog.warnButton({ label: this.trans.__('Delete') })
-      ]
-    });
-    if (!result.button.accept) {
+      )
+    );
+    if (!confirmed) {
       return false;
     }
-    try {
-      await this.api.deleteJob(job.id);
-      this.model.remove(job.id);
-      for (const editor of this.editors.filter(w => w.content.jobId === job.id)) {
-        editor.dispose();
-      }
-      return true;
-    } catch (reason) {
-      void showErrorMessage(
-        this.trans.__('Could not delete "%1"', job.name),
-        describeError(reason)
-      );
-      return false;
-    }
+    return this._attempt(
+      this.trans.__('Could not delete "%1"', job.name),
+      async () => {
+        await this.api.deleteJob(job.id);
+        this.model.remove(job.id);
+        for (const editor of this.editors.filter(w => w.content.jobId === job.id)) {
+          editor.dispose();
+        }
+        return true;
+      },
+      false
+    );
   }
 
   /** Show the runs of a job (or of all jobs) in the panel. */
@@ -329,17 +320,15 @@ export class SchedulerController {
 
   /** Cancel a queued or running run. */
   async cancelRun(run: IRun): Promise<IRun | null> {
-    try {
-      const cancelled = await this.api.cancelRun(run.id);
-      this.model.noteRun(cancelled);
-      return cancelled;
-    } catch (reason) {
-      void showErrorMessage(
-        this.trans.__('Could not cancel run #%1', run.id),
-        describeError(reason)
-      );
-      return null;
-    }
+    return this._attempt(
+      this.trans.__('Could not cancel run #%1', run.id),
+      async () => {
+        const cancelled = await this.api.cancelRun(run.id);
+        this.model.noteRun(cancelled);
+        return cancelled;
+      },
+      null
+    );
   }
 
   /** Start the run's job again and open the new run. */
@@ -361,33 +350,57 @@ export class SchedulerController {
 
   /** Delete a finished run (after confirmation). */
   async deleteRun(run: IRun): Promise<boolean> {
-    const result = await showDialog({
-      title: this.trans.__('Delete run'),
-      body: this.trans.__('Delete run #%1 and its log?', run.id),
-      buttons: [
-        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
-        Dialog.warnButton({ label: this.trans.__('Delete') })
-      ]
-    });
-    if (!result.button.accept) {
+    const confirmed = await this._confirmDelete(
+      this.trans.__('Delete run'),
+      this.trans.__('Delete run #%1 and its log?', run.id)
+    );
+    if (!confirmed) {
       return false;
     }
-    try {
-      await this.api.deleteRun(run.id);
-      this._runDeleted.emit(run.id);
-      return true;
-    } catch (reason) {
-      void showErrorMessage(
-        this.trans.__('Could not delete run #%1', run.id),
-        describeError(reason)
-      );
-      return false;
-    }
+    return this._attempt(
+      this.trans.__('Could not delete run #%1', run.id),
+      async () => {
+        await this.api.deleteRun(run.id);
+        this._runDeleted.emit(run.id);
+        return true;
+      },
+      false
+    );
   }
 
   /** Emitted with the id of a deleted run. */
   get runDeleted(): ISignal<this, number> {
     return this._runDeleted;
+  }
+
+  /** Ask the user to confirm a deletion (Cancel / Delete). */
+  private async _confirmDelete(title: string, body: string): Promise<boolean> {
+    const result = await showDialog({
+      title,
+      body,
+      buttons: [
+        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
+        Dialog.warnButton({ label: this.trans.__('Delete') })
+      ]
+    });
+    return result.button.accept;
+  }
+
+  /**
+   * Run a request; if it fails, show `failure` with the reason and return
+   * `fallback` instead.
+   */
+  private async _attempt<T>(
+    failure: string,
+    request: () => Promise<T>,
+    fallback: T
+  ): Promise<T> {
+    try {
+      return await request();
+    } catch (reason) {
+      void showErrorMessage(failure, describeError(reason));
+      return fallback;
+    }
   }
 
   private _openEditor(

@@ -21,7 +21,7 @@ import { describeJob } from '../describe';
 import { filterJobs, JobSort, JobStatusFilter } from '../filters';
 import { formatDate, formatDuration, formatRelative } from '../format';
 import { IJob } from '../tokens';
-import { IconButton, StatusBadge, useNow, useSignal } from './common';
+import { ChoiceSelect, IconButton, StatusBadge, useNow, useSignal } from './common';
 import { VirtualList } from './VirtualList';
 
 /** Height of a job card, in pixels (the list is virtualized). */
@@ -137,33 +137,33 @@ export function JobList(props: IJobListProps): JSX.Element {
           />
         </div>
         <div className="jp-PipelineScheduler-row">
-          <select
-            className="jp-mod-styled jp-PipelineScheduler-select"
+          <ChoiceSelect
             value={state.status}
-            aria-label={trans.__('Show jobs by status')}
-            onChange={event => onState({ status: event.target.value as JobStatusFilter })}
-            data-testid="job-status-filter"
-          >
-            <option value="all">{trans.__('All jobs')}</option>
-            <option value="scheduled">{trans.__('Active (not paused)')}</option>
-            <option value="paused">{trans.__('Paused')}</option>
-            <option value="running">{trans.__('Running now')}</option>
-            <option value="failed">{trans.__('Last run failed')}</option>
-            <option value="succeeded">{trans.__('Last run succeeded')}</option>
-            <option value="never">{trans.__('Never run')}</option>
-          </select>
-          <select
-            className="jp-mod-styled jp-PipelineScheduler-select"
+            label={trans.__('Show jobs by status')}
+            onValue={value => onState({ status: value as JobStatusFilter })}
+            testid="job-status-filter"
+            options={[
+              ['all', trans.__('All jobs')],
+              ['scheduled', trans.__('Active (not paused)')],
+              ['paused', trans.__('Paused')],
+              ['running', trans.__('Running now')],
+              ['failed', trans.__('Last run failed')],
+              ['succeeded', trans.__('Last run succeeded')],
+              ['never', trans.__('Never run')]
+            ]}
+          />
+          <ChoiceSelect
             value={state.sort}
-            aria-label={trans.__('Order of the jobs')}
-            onChange={event => onState({ sort: event.target.value as JobSort })}
-            data-testid="job-sort"
-          >
-            <option value="name">{trans.__('By name')}</option>
-            <option value="next">{trans.__('By next run')}</option>
-            <option value="last">{trans.__('By last run')}</option>
-            <option value="created">{trans.__('Newest first')}</option>
-          </select>
+            label={trans.__('Order of the jobs')}
+            onValue={value => onState({ sort: value as JobSort })}
+            testid="job-sort"
+            options={[
+              ['name', trans.__('By name')],
+              ['next', trans.__('By next run')],
+              ['last', trans.__('By last run')],
+              ['created', trans.__('Newest first')]
+            ]}
+          />
         </div>
         <div
           className="jp-PipelineScheduler-count"

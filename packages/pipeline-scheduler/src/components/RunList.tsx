@@ -8,6 +8,7 @@ import { formatDate, formatDuration, formatRelative, tail } from '../format';
 import { describeError } from '../model';
 import { IRun, isActive, RUN_STATUSES } from '../tokens';
 import {
+  ChoiceSelect,
   IconButton,
   StatusBadge,
   statusLabel,
@@ -129,35 +130,28 @@ export function RunList(props: {
     <div className="jp-PipelineScheduler-runsTab">
       <div className="jp-PipelineScheduler-filters">
         <div className="jp-PipelineScheduler-row">
-          <select
-            className="jp-mod-styled jp-PipelineScheduler-select jp-PipelineScheduler-grow"
+          <ChoiceSelect
+            className="jp-PipelineScheduler-grow"
             value={state.jobId}
-            aria-label={trans.__('Show the runs of')}
-            onChange={event => onState({ jobId: event.target.value })}
-            data-testid="run-job-filter"
-          >
-            <option value="">{trans.__('All jobs')}</option>
-            {selectedMissing && <option value={state.jobId}>{state.jobId}</option>}
-            {jobs.map(job => (
-              <option key={job.id} value={job.id}>
-                {job.name}
-              </option>
-            ))}
-          </select>
-          <select
-            className="jp-mod-styled jp-PipelineScheduler-select"
+            label={trans.__('Show the runs of')}
+            onValue={jobId => onState({ jobId })}
+            testid="run-job-filter"
+            options={[
+              ['', trans.__('All jobs')],
+              ...(selectedMissing ? [[state.jobId, state.jobId] as const] : []),
+              ...jobs.map(job => [job.id, job.name] as const)
+            ]}
+          />
+          <ChoiceSelect
             value={state.status}
-            aria-label={trans.__('Show runs by status')}
-            onChange={event => onState({ status: event.target.value })}
-            data-testid="run-status-filter"
-          >
-            <option value="">{trans.__('Any status')}</option>
-            {RUN_STATUSES.map(status => (
-              <option key={status} value={status}>
-                {statusLabel(status, trans)}
-              </option>
-            ))}
-          </select>
+            label={trans.__('Show runs by status')}
+            onValue={status => onState({ status })}
+            testid="run-status-filter"
+            options={[
+              ['', trans.__('Any status')],
+              ...RUN_STATUSES.map(status => [status, statusLabel(status, trans)] as const)
+            ]}
+          />
           <IconButton
             icon={refreshIcon}
             label={trans.__('Reload the runs')}

@@ -177,3 +177,40 @@ export class ErrorBoundary extends React.Component<
     return this.props.children;
   }
 }
+
+/** A select labelled for assistive technology only (no visible label). */
+export function ChoiceSelect(props: {
+  value: string;
+  /** The accessible name of the select. */
+  label: string;
+  testid: string;
+  onValue: (value: string) => void;
+  /** The choices, as `[value, label]`. */
+  options: ReadonlyArray<readonly [string, string]>;
+  /** Classes added to the select's own. */
+  className?: string;
+}): JSX.Element {
+  return (
+    <select
+      className={
+        'jp-mod-styled jp-PipelineScheduler-select' +
+        (props.className ? ` ${props.className}` : '')
+      }
+      value={props.value}
+      aria-label={props.label}
+      onChange={event => props.onValue(event.target.value)}
+      data-testid={props.testid}
+    >
+      {optionsOf(props.options)}
+    </select>
+  );
+}
+
+/** The `<option>`s of a select, from `[value, label]` pairs. */
+export function optionsOf(options: ReadonlyArray<readonly [string, string]>): JSX.Element[] {
+  return options.map(([value, label]) => (
+    <option key={value} value={value}>
+      {label}
+    </option>
+  ));
+}

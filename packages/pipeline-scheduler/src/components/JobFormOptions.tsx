@@ -1,0 +1,111 @@
+import * as React from 'react';
+
+import type { IJobFormState } from '../payload';
+import { EnvEditor } from './EnvEditor';
+import {
+  Field,
+  FieldErrorOf,
+  fieldId,
+  FormInput,
+  FormSelect,
+  IFormContext,
+  InputField
+} from './formFields';
+
+/**
+ * The "How" section of the job form: arguments, environment, working
+ * directory, timeout, and what to do with overlapping or missed runs.
+ */
+export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
+  const { form } = props;
+  const { state, trans, update } = form;
+  return (
+    <fieldset className="jp-PipelineScheduler-section">
+      <legend>{trans.__('How')}</legend>
+      <InputField
+        form={form}
+        field="arguments"
+        label={trans.__('Arguments')}
+        help={trans.__('Split like a shell would (quotes work); no shell is run.')}
+        mono
+        placeholder="--date today --verbose"
+        testid="field-arguments"
+      />
+      <EnvEditor form={form} />
+      <InputField
+        form={form}
+        field="cwd"
+        label={trans.__('Working directory')}
+        help={trans.__('Relative to the server root; empty: the root.')}
+        placeholder={trans.__('(server root)')}
+        testid="field-cwd"
+      />
+      <InputField
+        form={form}
+        field="timeout"
+        label={trans.__('Timeout (seconds)')}
+        help={trans.__('A run still going after this long is stopped and recorded as timed out. Empty: the server default.')}
+        type="number"
+        placeholder={trans.__('none')}
+        testid="field-timeout"
+      />
+      <Field
+        form={form}
+        field="overlapPolicy"
+        label={trans.__('If still running')}
+        help={trans.__('What happens when a run is due while the previous one is still active.')}
+      >
+        <div className="jp-PipelineScheduler-row">
+          <FormSelect
+            form={form}
+            field="overlapPolicy"
+            value={state.overlapPolicy}
+            onValue={value =>
+              update(
+                { overlapPolicy: value as IJobFormState['overlapPolicy'] },
+                'overlapPolicy',
+                'maxParallel'
+              )
+            }
+            testid="field-overlap"
+            options={[
+              ['skip', trans.__('skip the new run')],
+              ['queue', trans.__('queue it after the running one')],
+              ['parallel', trans.__('run in parallel')]
+            ]}
+          />
+          {state.overlapPolicy === 'parallel' && (
+            <>
+              <label htmlFor={fieldId(form, 'maxParallel')}>{trans.__('at most')}</label>
+              <FormInput
+                form={form}
+                field="maxParallel"
+                type="number"
+                testid="field-max-parallel"
+              />
+            </>
+          )}
+        </div>
+      </Field>
+      <FieldErrorOf form={form} field="maxParallel" />
+      <Field
+        form={form}
+        field="catchUp"
+        label={trans.__('Missed runs')}
+        help={trans.__('Runs that were due while the server was down.')}
+      >
+        <FormSelect
+          form={form}
+          field="catchUp"
+          value={state.catchUp}
+          onValue={value => update({ catchUp: value as IJobFormState['catchUp'] }, 'catchUp')}
+          testid="field-catch-up"
+          options={[
+            ['run_once', trans.__('run once when the server is back')],
+            ['skip', trans.__('skip them')]
+          ]}
+        />
+      </Field>
+    </fieldset>
+  );
+}

@@ -1,0 +1,253 @@
+import * as React from 'react';
+
+import { isAbort } from '../api';
+import type { SchedulerController } from '../controller';
+import { describeCron, describeSchedule } from '../describe';
+import { timezoneNames } from '../format';
+import { describeError } from '../model';
+import { IJobFormState, IntervalUnit, previewPayload, scheduleFromForm } from '../payload';
+import { ConditionsEditor } from './ConditionsEditor';
+import { ChoiceSelect, useDebounced } from './common';
+import { Field, FormInput, FormSelect, IFormContext, InputField } from './formFields';
+import { IPreviewState, ScheduleKind, SchedulePreview } from './SchedulePreview';
+
+function kindOf(state: IJobFormState): ScheduleKind {
+  return state.scheduleType === 'date' ? state.dateType : state.scheduleType;
+}
+
+function kindChanges(kind: ScheduleKind): Partial<IJobFormState> {
+  switch (kind) {
+    case 'interval':
+    case 'cron':
+    case 'trigger':
+      return { scheduleType: kind };
+    default:
+      return { scheduleType: 'date', dateType: kind };
+  }
+}
+
+/** The next fire times of the form's schedule, asked of the server once typing pauses. */
+function usePreview(
+  controller: SchedulerController,
+  state: IJobFormState
+): { preview: IPreviewState; stale: boolean } {
+  const previewKey = JSON.stringify(previewPayload(state));
+  const debouncedKey = useDebounced(previewKey, 350);
+  const [preview, setPreview] = React.useState<IPreviewState>({
+    loading: false,
+    result: null,
+    error: null
+  });
+  React.useEffect(() => {
+    const payload = JSON.parse(debouncedKey);
+    if (!payload) {
+      setPreview({ loading: false, result: null, error: null });
+      return;
+    }
+    const abort = new AbortController();
+    setPreview(current => ({ ...current, loading: true }));
+    controller.api.preview(payload, { signal: abort.signal }).then(
+      result => setPreview({ loading: false, result, error: null }),
+      reason => {
+        if (!isAbort(reason) && !abort.signal.aborted) {
+          setPreview({ loading: false, result: null, error: describeError(reason) });
+        }
+      }
+    );
+    return () => abort.abort();
+  }, [debouncedKey]);
+  return { preview, stale: previewKey !== debouncedKey };
+}
+
+/**
+ * The "When" section of the job form: the kind of schedule and its fields,
+ * the time zone, and the schedule in words with its next fire times.
+ */
+export function JobFormSchedule(props: {
+  form: IFormContext;
+  controller: SchedulerController;
+  /** The job being edited, or null for a new job. */
+  jobId: string | null;
+}): JSX.Element {
+  const { form, controller, jobId } = props;
+  const { state, trans, update } = form;
+  const model = controller.model;
+  const { preview, stale } = usePreview(controller, state);
+
+  const kind = kindOf(state);
+  const cronWords =
+    state.scheduleType === 'cron' ? describeCron(state.cronExpression, trans) : null;
+  let words: string | null = null;
+  try {
+    words = describeSchedule(scheduleFromForm(state), trans, model.jobNames);
+  } catch {
+    words = null;
+  }
+  const zones = React.useMemo(() => timezoneNames(), []);
+  const zoneOptions = zones.includes(state.timezone)
+    ? zones
+    : [state.timezone, ...zones];
+  const otherJobs = model.jobs.filter(job => job.id !== jobId);
+
+  // The date field of the `date` schedules: its label and help by kind.
+  const dateLabels = {
+    once: trans.__('Date and time'),
+    daily: trans.__('Time of day'),
+    weekly: trans.__('Weekday and time'),
+    monthly: trans.__('Day and time'),
+    every_x_days: ''
+  };
+  const dateHelps = {
+    once: trans.__('In the job\'s time zone.'),
+    daily: trans.__('Runs every day at this time (the date itself is not used).'),
+    weekly: trans.__('Runs every week on the weekday of this date, at this time.'),
+    monthly: trans.__('Runs every month on the day of this date, at this time.'),
+    every_x_days: ''
+  };
+
+  return (
+    <fieldset className="jp-PipelineScheduler-section">
+      <legend>{trans.__('When')}</legend>
+      <Field form={form} field="scheduleType" label={trans.__('Schedule')}>
+        <FormSelect
+          form={form}
+          field="scheduleType"
+          value={kind}
+          onValue={value => update(kindChanges(value as ScheduleKind), 'scheduleType')}
+          testid="field-schedule"
+          options={[
+            ['once', trans.__('Once, at a date and time')],
+            ['daily', trans.__('Every day')],
+            ['weekly', trans.__('Every week')],
+            ['monthly', trans.__('Every month')],
+            ['every_x_days', trans.__('Every N days')],
+            ['interval', trans.__('At an interval')],
+            ['cron', trans.__('Cron expression')],
+            ['trigger', trans.__('After other jobs')]
+          ]}
+        />
+      </Field>
+
+      {state.scheduleType === 'date' && state.dateType !== 'every_x_days' && (
+        <InputField
+          form={form}
+          field="runDate"
+          label={dateLabels[state.dateType]}
+          help={dateHelps[state.dateType]}
+          type="datetime-local"
+          testid="field-run-date"
+        />
+      )}
+
+      {kind === 'every_x_days' && (
+        <>
+          <Field form={form} field="everyDays" label={trans.__('Every')}>
+            <div className="jp-PipelineScheduler-row">
+              <FormInput
+                form={form}
+                field="everyDays"
+                type="number"
+                step={1}
+                testid="field-every-days"
+              />
+              <span>{trans.__('days')}</span>
+            </div>
+          </Field>
+          <InputField
+            form={form}
+            field="runDate"
+            label={trans.__('Starting at')}
+            help={trans.__('Optional: the first run, and the time of day of the next ones.')}
+            type="datetime-local"
+            testid="field-run-date"
+          />
+        </>
+      )}
+
+      {kind === 'interval' && (
+        <>
+          <Field form={form} field="interval" label={trans.__('Every')}>
+            <div className="jp-PipelineScheduler-row">
+              <FormInput
+                form={form}
+                field="interval"
+                stateKey="intervalValue"
+                type="number"
+                step={1}
+                testid="field-interval"
+              />
+              <ChoiceSelect
+                value={state.intervalUnit}
+                label={trans.__('Interval unit')}
+                onValue={value => update({ intervalUnit: value as IntervalUnit }, 'interval')}
+                testid="field-interval-unit"
+                options={[
+                  ['seconds', trans.__('seconds')],
+                  ['minutes', trans.__('minutes')],
+                  ['hours', trans.__('hours')],
+                  ['days', trans.__('days')]
+                ]}
+              />
+            </div>
+          </Field>
+          <InputField
+            form={form}
+            field="intervalStart"
+            label={trans.__('Starting at')}
+            help={trans.__('Optional: empty starts counting now.')}
+            type="datetime-local"
+            testid="field-interval-start"
+          />
+        </>
+      )}
+
+      {kind === 'cron' && (
+        <InputField
+          form={form}
+          field="cronExpression"
+          label={trans.__('Cron expression')}
+          help={trans.__('minute hour day-of-month month day-of-week (0 and 7 are Sunday); 6 fields: seconds first.')}
+          mono
+          placeholder="30 2 * * 1-5"
+          testid="field-cron"
+        >
+          <div
+            className={
+              cronWords?.error
+                ? 'jp-PipelineScheduler-cronWords jp-mod-invalid'
+                : 'jp-PipelineScheduler-cronWords'
+            }
+            aria-live="polite"
+            data-testid="cron-words"
+          >
+            {cronWords?.text ?? cronWords?.error}
+          </div>
+        </InputField>
+      )}
+
+      {kind === 'trigger' && <ConditionsEditor form={form} jobs={otherJobs} />}
+
+      {kind !== 'trigger' && (
+        <Field form={form} field="timezone" label={trans.__('Time zone')}>
+          <FormSelect
+            form={form}
+            field="timezone"
+            value={state.timezone}
+            onValue={timezone => update({ timezone }, 'timezone')}
+            testid="field-timezone"
+            options={zoneOptions.map(zone => [zone, zone] as const)}
+          />
+        </Field>
+      )}
+
+      <SchedulePreview
+        kind={kind}
+        words={words}
+        preview={preview}
+        stale={stale}
+        trans={trans}
+      />
+    </fieldset>
+  );
+}
+
