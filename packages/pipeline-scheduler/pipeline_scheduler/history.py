@@ -8,7 +8,6 @@ from typing import Any
 from .errors import Conflict, Invalid, NotFound
 from .models import MAX_DATABASE_INT, query_int
 from .paths import remove_files
-from .runs import RunManager
 from .serialize import run_document
 from .store import ACTIVE_STATUSES, FINISHED_STATUSES, Store
 
@@ -18,9 +17,8 @@ DEFAULT_LIST = 200
 
 
 class RunHistory:
-    def __init__(self, store: Store, manager: RunManager) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
-        self._manager = manager
 
     def list(self, *, job_id: str | None = None, status: str | None = None, limit: str | None = None,
              before: str | None = None) -> dict[str, Any]:
@@ -57,9 +55,6 @@ class RunHistory:
             handle.seek(start)
             data = handle.read(limit)
         return data, start + len(data), row.status
-
-    def is_active(self, run_id: int) -> bool:
-        return self._manager.is_active(run_id)
 
     def _row(self, run_id: str) -> Any:
         try:

@@ -122,7 +122,3 @@ class SchedulerService:
             self._scheduler.resume_job(job_id)
         except JobLookupError:
             pass
-
-    def next_run_timestamp(self, job_id: str) -> float | None:
-        job = self._scheduler.get_job(job_id)
-        return job.next_run_time.timestamp() if job and job.next_run_time else None

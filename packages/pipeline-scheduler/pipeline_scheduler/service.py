@@ -56,7 +56,7 @@ class PipelineScheduler:
                                            config.runs_retention), self.events)
         self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._schedules_changed)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
-        self.history = RunHistory(self.store, self.runs)
+        self.history = RunHistory(self.store)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
         self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
         self._unsubscribe = [self.events.subscribe(self.jobs.listing.on_event),

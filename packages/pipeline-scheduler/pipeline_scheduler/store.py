@@ -266,7 +266,3 @@ class Store:
         with self.engine.begin() as conn:
             return conn.execute(update(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))
                                 .values(status="interrupted", reason=reason, finished_at=now)).rowcount
-
-    def count_runs(self, status: str) -> int:
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(RunRow).where(RunRow.status == status))
