@@ -7,7 +7,6 @@ import time
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-from conftest import wait_for
 
 SLOW_PRINTER = """
 import time

@@ -74,7 +74,7 @@ def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | N
         trigger, words = _date_trigger(spec, tz, now, allow_past)
         field = "run_date"
     elif spec.schedule_type == "interval":
-        trigger, words = _interval_trigger(spec, tz, now)
+        trigger, words = _interval_trigger(spec, tz)
         field = "run_date"
     elif spec.schedule_type == "cron":
         trigger, words = _cron_trigger(spec, tz)
@@ -123,7 +123,7 @@ def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bo
             f"Monthly on day {local.day} at {at}")
 
 
-def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime) -> tuple[BaseTrigger, str]:
+def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str]:
     parts = {"days": spec.interval_days, "hours": spec.interval_hours,
              "minutes": spec.interval_minutes, "seconds": spec.interval_seconds}
     given = {unit: amount for unit, amount in parts.items() if amount}
