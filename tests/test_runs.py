@@ -125,6 +125,7 @@ async def test_timeout_kills_the_whole_process_tree(api, write_script, jp_root_d
     assert not gone(child) and not gone(escaped)
     finished = await run_state(api, run["id"], ("timed_out",), 20)
     assert "timed out after 2 s" in finished["error"]
+    assert finished["exit_code"] == -15  # SIGTERM ended it
     assert "spawned" in finished["output"]
     await wait_for(lambda: asyncio.sleep(0, gone(child) and gone(escaped)), 10)
 

@@ -41,6 +41,13 @@ class PipelineSchedulerApp(ExtensionApp):
         local zone.
         """)
     python_executable = Unicode(sys.executable, config=True, help="Python interpreter that runs Python jobs.")
+    prestarted_interpreters = Int(1, config=True, help="""
+        How many interpreters of ``python_executable`` to keep started ahead of runs: a run of a
+        Python file (or of generated code) then skips interpreter start-up. The script still gets
+        a fresh interpreter of its own; anything read at start-up that changed meanwhile (``PYTHON*``,
+        ``LC_*``, ``LANG``, ``TZ``, ``HOME`` in the job's environment, a directory on ``sys.path``)
+        makes it start cold instead. 0: start every run cold.
+        """)
     max_concurrent_runs = Int(4, config=True, help="""
         How many runs may execute at once across all jobs; further runs wait in status ``queued``.
         """)
@@ -102,7 +109,8 @@ class PipelineSchedulerApp(ExtensionApp):
         state_dir = self.root / ".amphi"
         config = SchedulerConfig(
             root=self.root, db_url=self.resolved_db_url(), timezone=self.timezone,
-            python_executable=self.python_executable, max_concurrent_runs=self.max_concurrent_runs,
+            python_executable=self.python_executable, prestarted_interpreters=self.prestarted_interpreters,
+            max_concurrent_runs=self.max_concurrent_runs,
             default_timeout=self.default_timeout or None,
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
             state_dir=state_dir, runs_retention=self.runs_retention,

@@ -5,40 +5,61 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
 
 import psutil
 
 from .executors import Command
 
+if TYPE_CHECKING:
+    from .prestart import Prestarter
 
-def start_process(command: Command, log: IO[bytes], base_env: Mapping[str, str]) -> subprocess.Popen:
-    """Start ``command`` with stdout and stderr interleaved into ``log``, in ``base_env`` plus the command's env.
+
+UNBUFFERED = {"PYTHONUNBUFFERED": "1"}  # so that logs stream live
+
+
+def start_process(command: Command, log_path: Path, base_env: Mapping[str, str],
+                  prestarter: Prestarter | None = None) -> subprocess.Popen:
+    """Start ``command`` with stdout and stderr interleaved into ``log_path``, in ``base_env`` plus the command's env.
 
     The process leads a new session, so it and everything it spawns share one process group
-    that a timeout or a cancel can end together. Output is unbuffered so logs stream live.
+    that a timeout or a cancel can end together. A Python script goes to a prestarted
+    interpreter when one is waiting.
     """
-    env = {**base_env, "PYTHONUNBUFFERED": "1", **command.env}
-    return subprocess.Popen(command.argv, cwd=Path(command.cwd), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    env = {**base_env, **UNBUFFERED, **command.env}
+    with open(log_path, "ab") as log:
+        process = prestarter.launch(command, log_path, env) if prestarter else None
+        if process is None:
+            process = subprocess.Popen(command.argv, cwd=Path(command.cwd), env=env, stdin=subprocess.DEVNULL,
+                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    return process
 
 
 def kill_tree(process: subprocess.Popen, grace: float = 3.0) -> None:
     """Terminate ``process``, its process group and any descendant that left the group.
 
     SIGTERM first so programs can clean up, SIGKILL for whatever is still alive after ``grace``.
+    ``process`` itself is only ever waited on through ``Popen``, which keeps its exit status.
     """
     try:
-        members = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        descendants = psutil.Process(process.pid).children(recursive=True)
     except psutil.Error:
-        members = []
+        descendants = []
     _signal_group(process.pid, signal.SIGTERM)
-    for member in members:
+    for member in descendants:
         _signal(member, signal.SIGTERM)
-    _, alive = psutil.wait_procs(members, timeout=grace)
+    deadline = time.monotonic() + grace
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _, alive = psutil.wait_procs(descendants, timeout=max(0.0, deadline - time.monotonic()))
     _signal_group(process.pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
     for member in alive:
         _signal(member, signal.SIGKILL)
     psutil.wait_procs(alive, timeout=grace)

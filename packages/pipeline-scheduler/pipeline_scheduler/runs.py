@@ -29,6 +29,7 @@ from .errors import NotFound, SchedulerError
 from .events import EventBus
 from .executors import ExecutionContext, Executor, ExecutorRegistry
 from .paths import remove_files
+from .prestart import Prestarter
 from .processes import end_leftovers, kill_tree, start_process
 from .serialize import last_run_summary, run_document
 from .store import Store
@@ -128,12 +129,13 @@ def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
 
 class RunManager:
     def __init__(self, store: Store, executors: ExecutorRegistry, context: ExecutionContext, settings: RunSettings,
-                 events: EventBus) -> None:
+                 events: EventBus, prestarter: Prestarter | None = None) -> None:
         self._store = store
         self._executors = executors
         self._context = context
         self._settings = settings
         self._events = events
+        self._prestarter = prestarter
         self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -351,22 +353,22 @@ class RunManager:
         run.log_path.parent.mkdir(parents=True, exist_ok=True)
         run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
-        with open(run.log_path, "ab") as log_file:
-            try:
-                process = start_process(command, log_file, {**os.environ, **(run.spec.get("env") or {})})
-            except OSError as error:
-                self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
-                return
-            with self._lock:
-                run.process, run.status, run.started_at = process, "running", time.time()
-                cancelled_meanwhile = run.cancel_reason is not None
-            if cancelled_meanwhile:
-                kill_tree(process, run.kill_grace)
-            started = run.row()
-            self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
-                                   started_at=run.started_at, pid=process.pid, log_path=started["log_path"])
-            self._events.publish({"type": "run", "run": run_document(started)})
-            status, reason, exit_code = self._wait(run, process, timeout, executor)
+        try:
+            process = start_process(command, run.log_path, {**os.environ, **(run.spec.get("env") or {})},
+                                    self._prestarter)
+        except OSError as error:
+            self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
+            return
+        with self._lock:
+            run.process, run.status, run.started_at = process, "running", time.time()
+            cancelled_meanwhile = run.cancel_reason is not None
+        if cancelled_meanwhile:
+            kill_tree(process, run.kill_grace)
+        started = run.row()
+        self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
+                               started_at=run.started_at, pid=process.pid, log_path=started["log_path"])
+        self._events.publish({"type": "run", "run": run_document(started)})
+        status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)
 
     def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None,

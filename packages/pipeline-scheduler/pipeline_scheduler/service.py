@@ -13,6 +13,7 @@ from .events import EventBus
 from .executors import ExecutionContext, default_registry
 from .history import RunHistory
 from .jobs import JobService
+from .prestart import Prestarter
 from .runner import PluginRegistry
 from .runner_jobs import RunnerJobs
 from .runs import RunManager, RunSettings, execution_id
@@ -37,6 +38,7 @@ class SchedulerConfig:
     jobs_dir: Path | None = None
     plugins_dir: Path | None = None
     jobs_dir_poll_seconds: float = 2.0
+    prestarted_interpreters: int = 0
 
 
 class PipelineScheduler:
@@ -51,9 +53,10 @@ class PipelineScheduler:
         self.executors = default_registry(self.plugins)
         context = ExecutionContext(config.root, config.state_dir, config.python_executable, config.jobs_dir,
                                    config.plugins_dir)
+        self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
-                                           config.runs_retention), self.events)
+                                           config.runs_retention), self.events, self.prestarter)
         self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._schedules_changed)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store)
@@ -67,6 +70,7 @@ class PipelineScheduler:
         interrupted = self.store.interrupt_active_runs("the server stopped while this run was active")
         if interrupted:
             log.warning("marked %d run(s) left active by a previous server as interrupted", interrupted)
+        self.prestarter.start()
         self.runs.start()
         self.scheduler.start(self._record_missed_fire)
         self.runner_jobs.start()
@@ -79,6 +83,7 @@ class PipelineScheduler:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
+        self.prestarter.stop()
         self.engine.dispose()
 
     def health(self) -> dict[str, Any]:
@@ -92,7 +97,8 @@ class PipelineScheduler:
         config = self.config
         return {"amphi_dir": str(config.root), "root_dir": str(config.root),
                 "db_url": self.engine.url.render_as_string(hide_password=True), "timezone": config.timezone,
-                "python_executable": config.python_executable, "max_concurrent_runs": config.max_concurrent_runs,
+                "python_executable": config.python_executable,
+                "prestarted_interpreters": config.prestarted_interpreters, "max_concurrent_runs": config.max_concurrent_runs,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
                 "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
                 "plugins_dir": str(config.plugins_dir or ""), "version": __version__}

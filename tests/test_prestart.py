@@ -1,0 +1,241 @@
+"""Prestarted interpreters: a warm run must behave exactly like ``python script.py`` started cold.
+
+Each case runs the same script twice with real processes: once through a spare interpreter of
+:class:`Prestarter` and once with a plain ``Popen`` (the reference), and compares what the script
+saw and printed. ``/proc/self/cmdline`` tells which path a process took: a warm run still shows
+the spare's ``python -c`` command line, a cold fallback (``exec`` of a fresh interpreter) does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pipeline_scheduler.executors import Command
+from pipeline_scheduler.prestart import Prestarter
+from pipeline_scheduler.processes import kill_tree, start_process
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+
+PROBE = '''"""A probe."""
+import os, sys
+main = sys.modules["__main__"]
+print("argv", sys.argv)
+print("orig_argv", getattr(sys, "orig_argv", None))
+print("path0", sys.path[0])
+print("file", __file__, __name__, __doc__)
+print("main", sorted(name for name in vars(main) if name.startswith("__")))
+print("loader", type(main.__loader__).__name__, main.__loader__.name, main.__loader__.path, main.__spec__)
+print("cwd", os.getcwd())
+print("stdin", repr(sys.stdin.read()))
+print("env", os.environ.get("PROBE_VALUE"), os.environ.get("PYTHONUNBUFFERED"), "PROBE_UNSET" in os.environ)
+print("modules", sorted(name for name in sys.modules if name.startswith(("json", "socket", "pipeline"))))
+sys.stderr.write("to stderr\\n")
+with open("/proc/self/cmdline", "rb") as handle:
+    sys.stderr.write("WARM\\n" if b"-c" in handle.read().split(b"\\0") else "COLD\\n")
+'''
+
+
+@pytest.fixture
+def prestarter(tmp_path: Path) -> Iterator[Prestarter]:
+    pool = Prestarter(sys.executable, tmp_path, 1)
+    pool.start()
+    yield pool
+    pool.stop()
+
+
+def wait_spare(pool: Prestarter, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pool._spares:  # noqa: SLF001 - the test waits until a spare is there to take the run
+        assert time.monotonic() < deadline, "no spare interpreter was started"
+        time.sleep(0.01)
+    time.sleep(0.2)  # and let it finish start-up, as it will have between real runs
+
+
+def run(pool: Prestarter | None, script: Path, tmp_path: Path, name: str, *args: str,
+        env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, str]:
+    if pool is not None:
+        wait_spare(pool)
+    log_path = tmp_path / f"{name}.log"
+    command = Command([sys.executable, str(script), *args], cwd or tmp_path)
+    base_env = {key: value for key, value in os.environ.items() if key != "PROBE_UNSET"}
+    process = start_process(command, log_path, {**base_env, **(env or {})}, pool)
+    return process.wait(30), log_path.read_text()
+
+
+def without_mode(output: str) -> str:
+    return output.replace("WARM\n", "").replace("COLD\n", "")
+
+
+def test_a_warm_run_sees_what_a_cold_run_sees(prestarter: Prestarter, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROBE_UNSET", "server only")  # the spare starts with it; the run must not see it
+    work = tmp_path / "work"
+    work.mkdir()
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    env = {"PROBE_VALUE": "from the job"}
+    warm_code, warm = run(prestarter, script, tmp_path, "warm", "one", "two words", env=env, cwd=work)
+    cold_code, cold = run(None, script, tmp_path, "cold", "one", "two words", env=env, cwd=work)
+    assert "WARM" in warm and "COLD" in cold
+    assert (warm_code, without_mode(warm)) == (cold_code, without_mode(cold))
+    assert "env from the job 1 False" in warm and f"cwd {work}" in warm and "modules []" in warm
+
+
+@pytest.mark.parametrize(("source", "expected_code"), [
+    ("def fail():\n    raise ValueError('broken')\nprint('before')\nfail()\n", 1),
+    ("import sys\nprint('bye')\nsys.exit(3)\n", 3),
+    ("raise SystemExit('a message')\n", 1),
+    ("class Boom(Exception):\n    pass\ntry:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
+     "    raise Boom('x') from e\n", 1),
+])
+def test_errors_and_exit_codes_match_a_cold_run(prestarter: Prestarter, tmp_path: Path, source: str,
+                                                expected_code: int) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    warm_code, warm = run(prestarter, script, tmp_path, "warm")
+    cold_code, cold = run(None, script, tmp_path, "cold")
+    assert warm_code == cold_code == expected_code
+    assert warm == cold
+    assert "<string>" not in warm and "prestart" not in warm
+
+
+def test_a_syntax_error_is_reported_by_a_fresh_interpreter(prestarter: Prestarter, tmp_path: Path) -> None:
+    script = tmp_path / "bad.py"
+    script.write_text("print('a'\n")
+    warm_code, warm = run(prestarter, script, tmp_path, "warm")
+    cold_code, cold = run(None, script, tmp_path, "cold")
+    assert warm_code == cold_code == 1
+    assert warm == cold and "SyntaxError" in warm
+
+
+def test_start_up_variables_in_the_job_env_start_it_cold(prestarter: Prestarter, tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "helper_module_for_probe.py").write_text("VALUE = 42\n")
+    script = tmp_path / "uses_path.py"
+    script.write_text(PROBE + "import helper_module_for_probe\nprint('helper', helper_module_for_probe.VALUE)\n")
+    code, output = run(prestarter, script, tmp_path, "pythonpath", env={"PYTHONPATH": str(extra)})
+    assert code == 0, output
+    assert "helper 42" in output and "COLD" in output
+
+
+def test_a_changed_directory_on_sys_path_starts_it_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = tmp_path / "site"
+    extra.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(extra))  # the spare starts with this directory on sys.path
+    pool = Prestarter(sys.executable, tmp_path, 1)
+    pool.start()
+    try:
+        script = tmp_path / "probe.py"
+        script.write_text(PROBE + "import late_module\nprint('late', late_module.VALUE)\n")
+        wait_spare(pool)
+        time.sleep(0.05)  # a coarse file system clock must see a later mtime
+        (extra / "late_module.py").write_text("VALUE = 'installed after start-up'\n")  # like a pip install
+        code, output = run(pool, script, tmp_path, "late")
+        assert code == 0, output
+        assert "late installed after start-up" in output and "COLD" in output
+        code, output = run(pool, script, tmp_path, "next")  # the replacement spare saw it at its start-up
+        assert code == 0 and "WARM" in output
+    finally:
+        pool.stop()
+
+
+def test_timeout_and_cancel_end_a_warm_run_and_its_children(prestarter: Prestarter, tmp_path: Path) -> None:
+    script = tmp_path / "sleeper.py"
+    script.write_text("import subprocess, sys, time\n"
+                      "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+                      "print(child.pid, flush=True)\ntime.sleep(60)\n")
+    wait_spare(prestarter)
+    log_path = tmp_path / "sleeper.log"
+    process = start_process(Command([sys.executable, str(script)], tmp_path), log_path, dict(os.environ), prestarter)
+    deadline = time.monotonic() + 10
+    while not log_path.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    child = psutil.Process(int(log_path.read_text().split()[0]))
+    kill_tree(process, grace=1.0)
+    assert process.wait(5) == -15  # ended by SIGTERM, as a cold process would be
+    child.wait(5)
+    assert not child.is_running()
+
+
+def test_spares_exit_when_stopped(tmp_path: Path) -> None:
+    pool = Prestarter(sys.executable, tmp_path, 2)
+    pool.start()
+    deadline = time.monotonic() + 10
+    while len(pool._spares) < 2:  # noqa: SLF001
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    spares = [psutil.Process(spare.pid) for spare in pool._spares]  # noqa: SLF001
+    pool.stop()
+    assert [spare.is_running() and spare.status() != psutil.STATUS_ZOMBIE for spare in spares] == [False, False]
+
+
+def test_other_commands_and_unusable_interpreters_start_cold(tmp_path: Path) -> None:
+    pool = Prestarter("/bin/sh", tmp_path, 1)  # cannot run the child code: every spare dies at once
+    pool.start()
+    try:
+        deadline = time.monotonic() + 10
+        while pool._failures < 3:  # noqa: SLF001
+            pool.launch(Command(["/bin/sh", str(tmp_path / "x.py")], tmp_path), tmp_path / "x.log", {})
+            assert time.monotonic() < deadline, "the pool kept trying an interpreter that cannot run it"
+            time.sleep(0.05)
+        assert pool.launch(Command(["/bin/sh", str(tmp_path / "x.py")], tmp_path), tmp_path / "x.log", {}) is None
+    finally:
+        pool.stop()
+    python_pool = Prestarter(sys.executable, tmp_path, 1)
+    python_pool.start()
+    try:
+        wait_spare(python_pool)
+        module = Command([sys.executable, "-m", "json.tool", "--help"], tmp_path)
+        assert python_pool.launch(module, tmp_path / "m.log", {}) is None
+        other = Command(["/usr/bin/env", "python3", str(tmp_path / "x.py")], tmp_path)
+        assert python_pool.launch(other, tmp_path / "o.log", {}) is None
+    finally:
+        python_pool.stop()
+
+
+def test_without_spares_every_run_starts_cold(tmp_path: Path) -> None:
+    pool = Prestarter(sys.executable, tmp_path, 0)
+    pool.start()
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    log_path = tmp_path / "cold.log"
+    process = start_process(Command([sys.executable, str(script)], tmp_path), log_path, dict(os.environ), pool)
+    assert process.wait(30) == 0 and "COLD" in log_path.read_text()
+    pool.stop()
+
+
+MODE_PROBE = ('import sys\nwith open("/proc/self/cmdline", "rb") as handle:\n'
+              '    print("WARM" if b"-c" in handle.read().split(b"\\0") else "COLD", sys.argv[1:])\n')
+
+
+@pytest.mark.parametrize(("scheduler_config", "expected"), [
+    ({"timezone": "UTC"}, "WARM"),
+    ({"timezone": "UTC", "prestarted_interpreters": 0}, "COLD"),
+])
+async def test_runs_through_the_server_use_a_prestarted_interpreter(api, write_script, jp_serverapp, scheduler_config,
+                                                                    expected: str) -> None:
+    prestarter = jp_serverapp.web_app.settings["pipeline_scheduler"].prestarter
+    _, config = await api("GET", "config")
+    assert config["prestarted_interpreters"] == scheduler_config.get("prestarted_interpreters", 1)
+    path = write_script("mode.py", MODE_PROBE)
+    status, job = await api("POST", "jobs", {"name": "mode", "pipeline_path": path, "arguments": ["x"],
+                                             "schedule_type": "interval", "interval_seconds": 86400})
+    assert status == 200, job
+    outputs = []
+    for _ in range(3):  # every run gets its own interpreter: the spare is replaced after each
+        if expected == "WARM":
+            await asyncio.to_thread(wait_spare, prestarter)
+        status, answer = await api("POST", f"run/{job['id']}")
+        assert status == 200 and answer["success"], answer
+        outputs.append(answer["output"].strip())
+    assert outputs == [f"{expected} ['x']"] * 3
