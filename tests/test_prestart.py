@@ -107,6 +107,28 @@ def test_errors_and_exit_codes_match_a_cold_run(prestarter: Prestarter, tmp_path
     assert "<string>" not in warm and "prestart" not in warm
 
 
+MULTIPROCESSING = """import inspect, multiprocessing, pickle, warnings
+def square(x):
+    return x * x
+class Thing:
+    pass
+if __name__ == "__main__":
+    with multiprocessing.get_context("spawn").Pool(2) as pool:  # children re-import __main__ from its file
+        print(pool.map(square, [1, 2, 3]))
+    print(len(pickle.dumps(Thing())) > 0, inspect.getsource(square).splitlines()[0])
+    warnings.warn("careful")
+"""
+
+
+def test_multiprocessing_pickle_inspect_and_warnings_see_the_script(prestarter: Prestarter, tmp_path: Path) -> None:
+    script = tmp_path / "pool.py"
+    script.write_text(MULTIPROCESSING)
+    warm = run(prestarter, script, tmp_path, "warm")
+    cold = run(None, script, tmp_path, "cold")
+    assert warm == cold
+    assert warm[0] == 0 and "[1, 4, 9]\nTrue def square(x):" in warm[1] and "UserWarning: careful" in warm[1]
+
+
 def test_a_syntax_error_is_reported_by_a_fresh_interpreter(prestarter: Prestarter, tmp_path: Path) -> None:
     script = tmp_path / "bad.py"
     script.write_text("print('a'\n")
