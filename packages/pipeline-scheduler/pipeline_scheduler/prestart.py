@@ -98,6 +98,7 @@ class Prestarter:
             self._died_unused(spare)
 
     def _died_unused(self, spare: subprocess.Popen) -> None:
+        spare.kill()  # in case it is only half gone: never wait on a live spare
         spare.wait()
         self._failures += 1
         if self._failures == GIVE_UP_AFTER:
