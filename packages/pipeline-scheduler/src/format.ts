@@ -210,6 +210,37 @@ export function formatDuration(
   return trans.__('%1 d %2 h', Math.floor(hours / 24), hours % 24);
 }
 
+/** POSIX signal names of the codes a run is usually ended by. */
+const SIGNAL_NAMES: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM'
+};
+
+/**
+ * A run's exit code; a negative one (the server's convention for "ended by
+ * signal N") is named: `-15` → `-15 (SIGTERM)`.
+ */
+export function formatExitCode(
+  code: number | null | undefined,
+  trans: TranslationBundle
+): string {
+  if (code === null || code === undefined) {
+    return '';
+  }
+  if (code >= 0) {
+    return String(code);
+  }
+  const name = SIGNAL_NAMES[-code];
+  return name
+    ? trans.__('%1 (%2)', code, name)
+    : trans.__('%1 (signal %2)', code, -code);
+}
+
 /** How far an instant is from `now`, in words (`in 5 min`, `3 h ago`). */
 export function formatRelative(
   iso: string | null | undefined,

@@ -2,6 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 import {
   formatDuration,
+  formatExitCode,
   formatRelative,
   fromLocalInput,
   hasOffset,
@@ -68,5 +69,16 @@ describe('durations and relative times', () => {
   it('keeps the tail of a log', () => {
     expect(tail('a\nb\nc\nd\n\n', 2)).toBe('c\nd');
     expect(tail('', 2)).toBe('');
+  });
+});
+
+describe('exit codes', () => {
+  it('names the signal that ended a run and keeps other codes as they are', () => {
+    expect(formatExitCode(0, trans)).toBe('0');
+    expect(formatExitCode(7, trans)).toBe('7');
+    expect(formatExitCode(-15, trans)).toBe('-15 (SIGTERM)');
+    expect(formatExitCode(-9, trans)).toBe('-9 (SIGKILL)');
+    expect(formatExitCode(-31, trans)).toBe('-31 (signal 31)');
+    expect(formatExitCode(null, trans)).toBe('');
   });
 });

@@ -4,7 +4,7 @@ import { refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 
 import type { SchedulerController } from '../controller';
 import { filterJobs, mergeRun } from '../filters';
-import { formatDate, formatDuration, formatRelative, tail } from '../format';
+import { formatDate, formatDuration, formatExitCode, formatRelative, tail } from '../format';
 import { describeError } from '../model';
 import { IRun, isActive, RUN_STATUSES } from '../tokens';
 import {
@@ -211,7 +211,7 @@ export function RunList(props: {
                       <span>{formatDuration(run.duration, trans)}</span>
                     )}
                     {run.exit_code !== null && run.exit_code !== undefined && (
-                      <span>{trans.__('exit %1', run.exit_code)}</span>
+                      <span>{trans.__('exit %1', formatExitCode(run.exit_code, trans))}</span>
                     )}
                   </div>
                   {detail && (

@@ -11,7 +11,7 @@ import {
 
 import { isAbort } from '../api';
 import type { SchedulerController } from '../controller';
-import { formatDate, formatDuration, tail } from '../format';
+import { formatDate, formatDuration, formatExitCode, tail } from '../format';
 import { describeError } from '../model';
 import { IRun, isActive } from '../tokens';
 import { IconButton, StatusBadge, triggeredByLabel } from './common';
@@ -212,7 +212,7 @@ export function RunView(props: {
     [trans.__('Started'), formatDate(run.started_at)],
     [trans.__('Finished'), formatDate(run.finished_at)],
     [trans.__('Duration'), formatDuration(run.duration, trans)],
-    [trans.__('Exit code'), run.exit_code ?? '']
+    [trans.__('Exit code'), formatExitCode(run.exit_code, trans)]
   ];
 
   return (

@@ -4,7 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
 
-import { formatDate, formatDuration } from '../format';
+import { formatDate, formatDuration, formatExitCode } from '../format';
 import { IRunSummary, RunStatus } from '../tokens';
 
 /** Re-render when a Lumino signal fires. */
@@ -97,7 +97,7 @@ export function StatusBadge(props: {
     details.push(trans.__('Duration: %1', formatDuration(run.duration, trans)));
   }
   if (run.exit_code !== null && run.exit_code !== undefined) {
-    details.push(trans.__('Exit code: %1', run.exit_code));
+    details.push(trans.__('Exit code: %1', formatExitCode(run.exit_code, trans)));
   }
   return (
     <span
