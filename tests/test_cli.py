@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_scheduler.cli import exit_text
+
 
 @pytest.fixture
 def cli(http_server, jp_http_port, jp_base_url):
@@ -66,3 +68,8 @@ async def test_register_trigger_and_registry(cli, jp_root_dir: Path) -> None:
     assert "report" in out
     code, out, _ = await cli("plugins")
     assert "lifetime" in out and "notify" in out
+
+
+def test_exit_codes_name_the_signal_that_ended_a_run() -> None:
+    assert [exit_text(code) for code in (None, 0, 4, -15, -9, -200)] == [
+        "-", "0", "4", "-15 (SIGTERM)", "-9 (SIGKILL)", "-200 (signal 200)"]

@@ -6,6 +6,7 @@ Add ``--json`` to any listing for machine-readable output.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -21,6 +22,18 @@ app = typer.Typer(help="Schedule and run jobs of an amphi-scheduler server.", no
 console = Console()
 STATUS_STYLES = {"success": "green", "failure": "red", "timed_out": "red", "running": "cyan", "queued": "blue",
                  "cancelled": "yellow", "interrupted": "yellow", "skipped": "dim"}
+
+
+def exit_text(code: Optional[int]) -> str:
+    """An exit code, with the signal named when it is negative (ended by that signal)."""
+    if code is None:
+        return "-"
+    if code < 0:
+        try:
+            return f"{code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"{code} (signal {-code})"
+    return str(code)
 
 
 class State:
@@ -120,7 +133,7 @@ def runs(job: Optional[str] = typer.Option(None, help="only this job"),
     for item in found:
         table.add_row(str(item["id"]), item["job_name"], status_text(item["status"]), item["triggered_by"],
                       item["started_at"] or "-", f"{item['duration']:.2f}s" if item["duration"] is not None else "-",
-                      str(item["exit_code"]) if item["exit_code"] is not None else "-")
+                      exit_text(item["exit_code"]))
     show(found, table)
 
 
