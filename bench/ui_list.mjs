@@ -39,7 +39,7 @@ const option = (name, fallback) => {
 const JOBS = option('--jobs', 1000);
 const ITERATIONS = option('--iterations', 5);
 const KEEP = args.includes('--keep');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const chromiumLaunch = require('./chromium.js');
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -152,19 +152,7 @@ async function main() {
     if (listed.jobs.length !== JOBS) throw new Error(`expected ${JOBS} jobs, got ${listed.jobs.length}`);
 
     // -- browser ----------------------------------------------------------------------------
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic'
-      ]
-    });
+    browser = await chromium.launch(chromiumLaunch);
     const results = { open: [], search: [], clear: [], scroll: [], live: [], domCards: [] };
     for (let iteration = 0; iteration < ITERATIONS + 1; iteration++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

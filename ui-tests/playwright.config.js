@@ -7,7 +7,7 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.UI_TEST_PORT || '8890';
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const chromiumLaunch = require('./chromium');
 
 module.exports = {
   ...baseConfig,
@@ -31,19 +31,7 @@ module.exports = {
     video: 'off',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic'
-      ]
-    }
+    launchOptions: chromiumLaunch
   },
   webServer: {
     // The server's log goes to artifacts/jupyter-server.log (read it when a test fails).

@@ -1,34 +1,6 @@
 import { filterJobs, matchesStatus, mergeRun, runMatches } from '../src/filters';
 import { IJob, IRun } from '../src/tokens';
-
-function job(id: string, fields: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    name: id,
-    pipeline_path: `${id}.py`,
-    trigger: '',
-    schedule_type: 'cron',
-    timezone: 'UTC',
-    next_run_time: null,
-    paused: false,
-    last_run: null,
-    ...fields
-  } as IJob;
-}
-
-function run(id: number, fields: Partial<IRun> = {}): IRun {
-  return {
-    id,
-    job_id: 'a',
-    job_name: 'a',
-    status: 'success',
-    started_at: null,
-    finished_at: null,
-    duration: null,
-    exit_code: null,
-    ...fields
-  };
-}
+import { job, run } from './fixtures';
 
 const lastRun = (status: IRun['status'], id = 1) => ({
   id,

@@ -2,21 +2,7 @@ import { SchedulerError } from '../src/api';
 import { SchedulerModel } from '../src/model';
 import { IServerEvent } from '../src/sse';
 import { IJob, IRun } from '../src/tokens';
-
-function job(id: string, fields: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    name: id,
-    pipeline_path: `${id}.py`,
-    trigger: '',
-    schedule_type: 'cron',
-    timezone: 'UTC',
-    next_run_time: null,
-    paused: false,
-    last_run: null,
-    ...fields
-  } as IJob;
-}
+import { job } from './fixtures';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
