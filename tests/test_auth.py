@@ -21,7 +21,7 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 from tornado.simple_httpclient import HTTPTimeoutError
 
-from pipeline_scheduler import handlers
+from pipeline_scheduler.api import handlers
 
 TOKEN = "secret-test-token"  # conftest sets IdentityProvider.token to this
 HTTP_METHODS = ("get", "post", "put", "delete", "patch", "head", "options")
@@ -263,7 +263,7 @@ def test_every_route_method_is_authenticated_then_authorized(route: str, method:
     chain = wrapper_chain(getattr(handler, method.lower()))
     assert chain[0].endswith("tornado/web.py:wrapper"), f"outermost layer is not @web.authenticated: {chain}"
     assert chain[1].endswith("jupyter_server/auth/decorator.py:inner"), f"second layer is not @authorized: {chain}"
-    assert chain[-1].endswith(f"pipeline_scheduler/handlers.py:{method.lower()}"), chain
+    assert chain[-1].endswith(f"pipeline_scheduler/api/handlers.py:{method.lower()}"), chain
     assert handler.auth_resource == handlers.AUTH_RESOURCE
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_scheduler.cli import exit_text
+from pipeline_scheduler.cli.commands import exit_text
 
 
 @pytest.fixture

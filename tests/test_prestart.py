@@ -18,9 +18,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pipeline_scheduler.executors import Command
-from pipeline_scheduler.prestart import Prestarter
-from pipeline_scheduler.processes import kill_tree, start_process
+from pipeline_scheduler.execution.executors import Command
+from pipeline_scheduler.execution.prestart import Prestarter
+from pipeline_scheduler.execution.processes import kill_tree, start_process
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from pipeline_scheduler.errors import Invalid
-from pipeline_scheduler.models import TriggerSpec, parse_payload
-from pipeline_scheduler.triggers import build_trigger, next_fire_times
+from pipeline_scheduler.api.payloads import TriggerSpec, parse_payload
+from pipeline_scheduler.scheduling.triggers import build_trigger, next_fire_times
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # a Wednesday; Paris is UTC+1 in winter
 

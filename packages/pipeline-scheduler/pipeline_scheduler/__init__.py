@@ -1,7 +1,7 @@
 """amphi-scheduler: schedule Python scripts, notebooks and Amphi pipelines from JupyterLab.
 
 The server extension is imported lazily: ``python -m pipeline_scheduler.runner`` and
-``pipeline_scheduler.notebook_runner`` run in job processes and must not pay for Jupyter Server.
+``pipeline_scheduler.execution.notebook_runner`` run in job processes and must not pay for Jupyter Server.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from traitlets import Float, Int, Unicode, default, validate
 from traitlets import TraitError
 from tzlocal import get_localzone_name
 
-from .handlers import route_table
-from .service import PipelineScheduler, SchedulerConfig
-from .triggers import zone
+from .api.handlers import route_table
 from .errors import Invalid
+from .scheduling.triggers import zone
+from .service import PipelineScheduler, SchedulerConfig
 
 LAB_SETTINGS = Path("lab", "user-settings", "@amphi", "pipeline-scheduler", "plugin.jupyterlab-settings")
 

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .dependencies import DependencyTrigger
+from .api.documents import iso
 from .events import EventBus
-from .executors import ExecutionContext, default_registry
-from .history import RunHistory
-from .jobs import JobService
-from .prestart import Prestarter
+from .execution.executors import ExecutionContext, default_registry
+from .execution.history import RunHistory
+from .execution.prestart import Prestarter
+from .execution.runs import RunManager, RunSettings, execution_id
+from .jobs.runner_jobs import RunnerJobs
+from .jobs.service import JobService
 from .runner import PluginRegistry
-from .runner_jobs import RunnerJobs
-from .runs import RunManager, RunSettings, execution_id
-from .scheduler import SchedulerService
-from .serialize import iso
-from .store import Store, make_engine
+from .scheduling.dependencies import DependencyTrigger
+from .scheduling.scheduler import SchedulerService
+from .storage.store import Store, make_engine
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Invalid
-from ..models import JobSpec
-from ..paths import resolve_in_root
+from ...api.payloads import JobSpec
+from ...errors import Invalid
+from ...paths import resolve_in_root
 from .base import Command, ExecutionContext, Executor
 from .working_dir import working_dir
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..models import JobSpec
+from ...api.payloads import JobSpec
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Interpreters started ahead of runs, so that running a Python script does not wait for start-up.
 
 Starting CPython takes 15-25 ms, most of a trivial run. We keep a few interpreters of the
-configured Python waiting (each runs :mod:`pipeline_scheduler.prestart_child` and blocks on its
+configured Python waiting (each runs :mod:`pipeline_scheduler.execution.prestart_child` and blocks on its
 stdin); a run of ``python script.py [args]`` is handed to one of them and a replacement is started
 in the background. The spare is an ordinary child process of the server in its own session, so
 the run manager waits on, times out and kills it exactly like a process it started cold. A spare

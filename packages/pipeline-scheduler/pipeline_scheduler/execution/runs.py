@@ -25,14 +25,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFound, SchedulerError
-from .events import EventBus
+from ..api.documents import last_run_summary, run_document
+from ..errors import NotFound, SchedulerError
+from ..events import EventBus
+from ..paths import remove_files
+from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
-from .paths import remove_files
 from .prestart import Prestarter
 from .processes import end_leftovers, kill_tree, start_process
-from .serialize import last_run_summary, run_document
-from .store import Store
 
 log = logging.getLogger(__name__)
 

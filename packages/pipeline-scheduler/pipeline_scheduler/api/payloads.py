@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import Invalid
+from ..errors import Invalid
 
 ScheduleType = Literal["date", "interval", "cron", "trigger", "manual"]
 DateType = Literal["once", "daily", "weekly", "monthly", "every_x_days"]

@@ -187,7 +187,7 @@ def delete(job_id: str) -> None:
 def register(config: Path = typer.Argument(..., exists=True, dir_okay=False, help="runner config (TOML/YAML/JSON)"),
              job_id: str = typer.Option(..., "--job-id"), replace: bool = typer.Option(False, "--replace")) -> None:
     """Register a runner config under a job id (its \\[schedule] section makes it scheduled)."""
-    from .runner.config import read_source
+    from ..runner.config import read_source
 
     try:
         data = read_source(config).data
@@ -234,6 +234,3 @@ def main() -> None:
         Console(stderr=True).print(f"[red]error{where}:[/] {error}", highlight=False)
         sys.exit(2)
 
-
-if __name__ == "__main__":
-    main()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import Invalid
-from ..paths import resolve_in_root
+from ...errors import Invalid
+from ...paths import resolve_in_root
 from .base import ExecutionContext
 
 

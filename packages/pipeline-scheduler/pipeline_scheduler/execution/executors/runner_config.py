@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import Invalid
-from ..models import JobSpec
-from ..paths import resolve_in_root
-from ..runner import (EXIT_CONFIG_ERROR, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_TIMED_OUT, ConfigError, PluginRegistry,
+from ...api.payloads import JobSpec
+from ...errors import Invalid
+from ...paths import resolve_in_root
+from ...runner import (EXIT_CONFIG_ERROR, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_TIMED_OUT, ConfigError, PluginRegistry,
                       runner_command, validate_config)
 from .base import Command, ExecutionContext, Executor
 from .working_dir import working_dir

@@ -1,4 +1,4 @@
-"""A notebook under the root, executed top to bottom in its own kernel by :mod:`pipeline_scheduler.notebook_runner`.
+"""A notebook under the root, executed top to bottom in its own kernel by :mod:`pipeline_scheduler.execution.notebook_runner`.
 
 Cell outputs stream into the run's log as cells finish; the executed notebook is kept as
 ``<state dir>/outputs/<job id>/<execution id>.ipynb``.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import Invalid
-from ..models import JobSpec
-from ..paths import resolve_in_root
+from ...api.payloads import JobSpec
+from ...errors import Invalid
+from ...paths import resolve_in_root
 from .base import Command, ExecutionContext, Executor
 from .working_dir import working_dir
 
@@ -37,7 +37,7 @@ class NotebookExecutor(Executor):
         notebook = resolve_in_root(context.root, spec["pipeline_path"], "pipeline_path")
         output = context.state_dir / "outputs" / job_id / f"{execution_id}.ipynb"
         timeout = spec.get("timeout")
-        argv = [context.python_executable, "-m", "pipeline_scheduler.notebook_runner", str(notebook), str(output)]
+        argv = [context.python_executable, "-m", "pipeline_scheduler.execution.notebook_runner", str(notebook), str(output)]
         if timeout:
             argv += ["--cell-timeout", str(timeout)]
         return Command(argv, working_dir(spec, context))

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .triggers import zone
+from ..scheduling.triggers import zone
 
 UTC = timezone.utc
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .errors import Invalid
-from .events import Event
-from .models import TriggerCondition
-from .store import Store
+from ..api.payloads import TriggerCondition
+from ..errors import Invalid
+from ..events import Event
+from ..storage.store import Store
 
 log = logging.getLogger(__name__)
 

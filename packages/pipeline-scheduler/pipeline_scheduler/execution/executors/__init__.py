@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..errors import Invalid
-from ..models import JobSpec
-from ..runner import PluginRegistry
+from ...api.payloads import JobSpec
+from ...errors import Invalid
+from ...runner import PluginRegistry
 from .base import Command, ExecutionContext, Executor
 from .notebook import NotebookExecutor
 from .python_code import PythonCodeExecutor

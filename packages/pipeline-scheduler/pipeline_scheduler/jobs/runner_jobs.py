@@ -13,15 +13,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .errors import Conflict, Invalid, NotFound, SchedulerError
-from .executors import ExecutionContext
-from .executors.runner_config import check_config
-from .jobs import JobService
-from .models import Payload, parse_payload
-from .paths import relative_to_root
-from .runner import PluginRegistry, job_files, job_id_for
-from .runner.config import read_source
-from .store import Store
+from ..api.payloads import Payload, parse_payload
+from ..errors import Conflict, Invalid, NotFound, SchedulerError
+from ..execution.executors import ExecutionContext
+from ..execution.executors.runner_config import check_config
+from ..paths import relative_to_root
+from ..runner import PluginRegistry, job_files, job_id_for
+from ..runner.config import read_source
+from ..storage.store import Store
+from .service import JobService
 
 log = logging.getLogger(__name__)
 

@@ -7,18 +7,18 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .dependencies import check_no_cycle
-from .errors import Conflict, Invalid, NotFound
-from .events import EventBus
-from .executors import ExecutionContext, ExecutorRegistry
-from .executors.working_dir import working_dir
+from ..api.documents import job_document, jobs_list, splice_job
+from ..api.payloads import JobSpec, PreviewRequest, merge_update, parse_payload
+from ..errors import Conflict, Invalid, NotFound
+from ..events import EventBus
+from ..execution.executors import ExecutionContext, ExecutorRegistry
+from ..execution.executors.working_dir import working_dir
+from ..paths import resolve_in_root
+from ..scheduling.dependencies import check_no_cycle
+from ..scheduling.scheduler import SchedulerService
+from ..scheduling.triggers import BuiltTrigger, build_trigger, next_fire_times
+from ..storage.store import Store
 from .listing import JobListing
-from .models import JobSpec, PreviewRequest, merge_update, parse_payload
-from .paths import resolve_in_root
-from .scheduler import SchedulerService
-from .serialize import job_document, jobs_list, splice_job
-from .store import Store
-from .triggers import BuiltTrigger, build_trigger, next_fire_times
 
 
 class JobService:

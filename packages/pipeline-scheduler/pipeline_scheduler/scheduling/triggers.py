@@ -23,8 +23,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from croniter import croniter
 from croniter.croniter import CroniterError
 
-from .errors import Invalid
-from .models import TriggerSpec
+from ..api.payloads import TriggerSpec
+from ..errors import Invalid
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
 WEEKDAY_WORDS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")

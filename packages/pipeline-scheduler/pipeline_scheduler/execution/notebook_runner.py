@@ -1,6 +1,6 @@
 """Execute a notebook, printing each cell's outputs as it finishes, and save the executed copy.
 
-Usage: ``python -m pipeline_scheduler.notebook_runner IN.ipynb OUT.ipynb [--cell-timeout S]``.
+Usage: ``python -m pipeline_scheduler.execution.notebook_runner IN.ipynb OUT.ipynb [--cell-timeout S]``.
 Exit status 0 when every cell ran, 1 when a cell raised (its traceback is printed), 2 for a
 notebook that cannot be read. The executed notebook is written in every case it can be.
 """
@@ -28,7 +28,7 @@ def print_outputs(cell: nbformat.NotebookNode, **_: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline_scheduler.notebook_runner")
+    parser = argparse.ArgumentParser(prog="python -m pipeline_scheduler.execution.notebook_runner")
     parser.add_argument("notebook", type=Path)
     parser.add_argument("output", type=Path)
     parser.add_argument("--cell-timeout", type=float, default=None)

@@ -19,8 +19,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.engine import Engine
 
+from ..storage.store import APSCHEDULER_TABLE
 from .jobstore import BatchingJobStore
-from .store import APSCHEDULER_TABLE
 from .triggers import zone
 
 log = logging.getLogger(__name__)

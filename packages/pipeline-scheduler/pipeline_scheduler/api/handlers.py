@@ -20,10 +20,10 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from .errors import Conflict, Invalid, SchedulerError, TooLarge
-from .history import read_log_end
-from .models import RunRequest, parse_payload, query_int
-from .service import PipelineScheduler
+from ..errors import Conflict, Invalid, SchedulerError, TooLarge
+from ..execution.history import read_log_end
+from ..service import PipelineScheduler
+from .payloads import RunRequest, parse_payload, query_int
 
 NAMESPACE = "pipeline-scheduler"
 AUTH_RESOURCE = "pipeline-scheduler"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import Conflict, Invalid, NotFound
-from .models import MAX_DATABASE_INT, query_int
-from .paths import remove_files
-from .serialize import run_document
-from .store import ACTIVE_STATUSES, FINISHED_STATUSES, Store
+from ..api.documents import run_document
+from ..api.payloads import MAX_DATABASE_INT, query_int
+from ..errors import Conflict, Invalid, NotFound
+from ..paths import remove_files
+from ..storage.store import ACTIVE_STATUSES, FINISHED_STATUSES, Store
 
 RUN_STATUSES = ACTIVE_STATUSES + FINISHED_STATUSES
 MAX_LIST = 1000

@@ -12,8 +12,8 @@ import bisect
 import threading
 from collections.abc import Iterable
 
-from .serialize import splice_job
-from .store import Store
+from ..api.documents import splice_job
+from ..storage.store import Store
 
 
 class JobListing:

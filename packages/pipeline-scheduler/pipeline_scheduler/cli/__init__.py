@@ -1,0 +1,1 @@
+"""``pipeline-scheduler``: the command-line client of the REST API."""

@@ -1,0 +1,1 @@
+"""How runs happen: the run manager, processes, prestarted interpreters, executors per target kind."""
