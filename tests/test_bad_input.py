@@ -104,7 +104,7 @@ BAD_JOBS = [
                  id="cron-three-fields"),
     pytest.param({"schedule_type": "cron", "cron_expression": "not a cron"}, "cron_expression", "5 fields",
                  id="cron-words"),
-    pytest.param({"schedule_type": "cron", "cron_expression": "*/0 * * * *"}, "cron_expression", "step",
+    pytest.param({"schedule_type": "cron", "cron_expression": "*/0 * * * *"}, "cron_expression", "minute field",
                  id="cron-zero-step"),
     pytest.param({"schedule_type": "cron", "cron_expression": "0 0 * * 8"}, "cron_expression", "0 0 * * 8",
                  id="cron-weekday-8"),

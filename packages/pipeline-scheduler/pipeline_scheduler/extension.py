@@ -64,6 +64,12 @@ class PipelineSchedulerApp(ExtensionApp):
         Directory of custom runner plugins (``*.py``). Empty: ``<root>/.amphi/plugins``.
         """)
     jobs_dir_poll = Float(2.0, config=True, help="Seconds between scans of ``jobs_dir`` for changes (0: only at start-up).")
+    lease_seconds = Float(10.0, config=True, help="""
+        Servers sharing a database elect one dispatcher (the one that fires scheduled jobs) with a
+        lease in the database, renewed every third of this many seconds. When the dispatcher dies,
+        another server takes over within this many seconds (plus one) and records what came due
+        meanwhile per each job's ``catch_up`` policy.
+        """)
     runs_retention = Int(500, config=True, help="""
         How many finished runs (and their logs) to keep per job; older ones are pruned after each
         run. 0: keep everything.
@@ -79,6 +85,12 @@ class PipelineSchedulerApp(ExtensionApp):
             zone(proposal["value"])
         except Invalid as error:
             raise TraitError(error.message) from None
+        return proposal["value"]
+
+    @validate("lease_seconds")
+    def _check_lease(self, proposal: dict) -> float:
+        if not 1.0 <= proposal["value"] <= 3600.0:
+            raise TraitError("lease_seconds must be between 1 and 3600")
         return proposal["value"]
 
     @validate("max_concurrent_runs")
@@ -115,7 +127,8 @@ class PipelineSchedulerApp(ExtensionApp):
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
             state_dir=state_dir, runs_retention=self.runs_retention,
             jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
-            plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll)
+            plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll,
+            lease_seconds=self.lease_seconds)
         scheduler = PipelineScheduler(config)
         scheduler.start()
         self.settings["pipeline_scheduler"] = scheduler

@@ -1,25 +1,38 @@
-"""The scheduler as one object: builds the parts, starts and stops them in order."""
+"""The scheduler as one object: builds the parts, starts and stops them in order.
+
+Start-up: the database is migrated, runs left active by servers that died are interrupted and
+their processes ended, and this server registers and contends for the dispatcher lease. The
+dispatcher reconciles stored jobs, records what was missed while nobody dispatched, and fires;
+every other server serves the API and UI and runs what it is asked to run now.
+"""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .api.documents import iso
+from .api.documents import run_document
 from .events import EventBus
 from .execution.executors import ExecutionContext, default_registry
 from .execution.history import RunHistory
+from .execution.orphans import end_run
 from .execution.prestart import Prestarter
-from .execution.runs import RunManager, RunSettings, execution_id
+from .execution.runs import RunManager, RunSettings
 from .jobs.runner_jobs import RunnerJobs
 from .jobs.service import JobService
 from .runner import PluginRegistry
+from .scheduling.catch_up import catch_up
 from .scheduling.dependencies import DependencyTrigger
+from .scheduling.dispatcher import Dispatcher, ServerIdentity
 from .scheduling.scheduler import SchedulerService
-from .storage.store import Store, make_engine
+from .storage.coordination import Coordination
+from .storage.store import Store
+from .storage.tables import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +52,7 @@ class SchedulerConfig:
     plugins_dir: Path | None = None
     jobs_dir_poll_seconds: float = 2.0
     prestarted_interpreters: int = 0
+    lease_seconds: float = 10.0
 
 
 class PipelineScheduler:
@@ -47,6 +61,7 @@ class PipelineScheduler:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(config.db_url)
         self.store = Store(self.engine)
+        self.server = ServerIdentity()
         self.events = EventBus()
         self.plugins = PluginRegistry.load(config.plugins_dir if config.plugins_dir and config.plugins_dir.is_dir()
                                            else None)
@@ -56,42 +71,55 @@ class PipelineScheduler:
         self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
-                                           config.runs_retention), self.events, self.prestarter)
-        self.scheduler = SchedulerService(self.engine, config.timezone, self._dispatch, self._schedules_changed)
+                                           config.runs_retention, server_id=self.server.id),
+                               self.events, self.prestarter, on_target=self._target_checked)
+        self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
         self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
+        self.runner_jobs.writing = False  # until this server is the dispatcher
+        self.dispatcher = Dispatcher(Coordination(self.engine), self.server, __version__, config.lease_seconds,
+                                     take_over=self._take_over, step_down=self._step_down, bury=self._bury,
+                                     tick=self._tick)
+        self._repairs = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-repairs")
+        self.started_at: datetime | None = None
         self._unsubscribe = [self.events.subscribe(self.jobs.listing.on_event),
                              self.events.subscribe(self.runs.on_event),
                              self.events.subscribe(self.dependencies.on_event)]
 
     def start(self) -> None:
-        interrupted = self.store.interrupt_active_runs("the server stopped while this run was active")
-        if interrupted:
-            log.warning("marked %d run(s) left active by a previous server as interrupted", interrupted)
+        self.started_at = datetime.now(timezone.utc)
+        legacy = self.store.interrupt_runs([], "interrupted: the server stopped while this run was active")
+        if legacy:
+            log.warning("marked %d run(s) left active by an earlier version as interrupted", len(legacy))
         self.prestarter.start()
         self.runs.start()
-        self.scheduler.start(self._record_missed_fire)
+        self.scheduler.start()
         self.runner_jobs.start()
+        self.dispatcher.start()
 
     def stop(self) -> None:
-        """Stop firing, then end runs (recorded ``cancelled``), then release the database."""
+        """Stop firing (handing the lease over), then end runs (recorded ``cancelled``), then release the database."""
         self.runner_jobs.stop()
+        self.dispatcher.stop()
         self.scheduler.shutdown()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
         self.prestarter.stop()
+        self._repairs.shutdown(wait=True)
         self.engine.dispose()
 
     def health(self) -> dict[str, Any]:
         counts = self.runs.counts()
-        started = self.scheduler.started_at
-        return {"scheduler_running": self.scheduler.running, "jobs": self.store.count_jobs(),
-                "started_at": started.isoformat() if started else None,
-                "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__}
+        cluster = self.dispatcher.status()
+        return {"scheduler_running": cluster["dispatcher"] is not None, "dispatching": self.dispatcher.dispatching,
+                "jobs": self.store.count_jobs(), "broken_jobs": self.store.broken_count(),
+                "started_at": self.started_at.isoformat() if self.started_at else None,
+                "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__,
+                **cluster}
 
     def public_config(self) -> dict[str, Any]:
         config = self.config
@@ -101,23 +129,49 @@ class PipelineScheduler:
                 "prestarted_interpreters": config.prestarted_interpreters, "max_concurrent_runs": config.max_concurrent_runs,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
                 "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
-                "plugins_dir": str(config.plugins_dir or ""), "version": __version__}
+                "plugins_dir": str(config.plugins_dir or ""), "lease_seconds": config.lease_seconds,
+                "version": __version__}
+
+    # -- dispatching ------------------------------------------------------------------------
+    def _take_over(self) -> None:
+        """This server became the dispatcher: make stored jobs sound, record what was missed, fire."""
+        self.jobs.reconcile()
+        catch_up(self.scheduler, self.runs)
+        self.scheduler.set_dispatching(True)
+        self.runner_jobs.writing = True
+        self.runner_jobs.sync(again=True)
+
+    def _step_down(self) -> None:
+        self.scheduler.set_dispatching(False)
+        self.runner_jobs.writing = False
+
+    def _tick(self, shared: bool) -> None:
+        """Every second: with other servers on the database, caches are bypassed and the dispatcher
+        looks for fires they added."""
+        self.jobs.listing.shared = self.runs.shared = shared
+        if shared:
+            self.scheduler.wakeup()
+
+    def _dispatch(self, job_id: str, instants: list[float]) -> list[Future]:
+        return [self.runs.fire(job_id, instants)]
+
+    def _bury(self, server: Any) -> None:
+        """A server died: its active runs can never finish; end what they left running on this host."""
+        here = server.host == self.server.host
+        reason = (f"interrupted: its server ({server.host}, pid {server.pid}) stopped while it was active"
+                  + ("; its processes were ended" if here else "; its processes on that host were not reached"))
+        for run in self.store.interrupt_runs([server.id], reason):
+            if here:
+                end_run(run.execution_id, run.pid, run.process_started_at)
+            self.events.publish({"type": "run", "run": run_document(dict(run._mapping) | {
+                "status": "interrupted", "reason": reason})})
 
     def _schedules_changed(self, job_ids: list[str]) -> None:
         """APScheduler wrote next run times (after fires): those jobs' entries in the list are stale."""
         self.jobs.listing.mark(job_ids)
 
-    def _dispatch(self, job_id: str, scheduled_for: float | None) -> None:
-        self.runs.submit(job_id, "schedule", scheduled_for)
+    def _unreadable(self, job_id: str, due: float | None, problem: str) -> None:
+        self._repairs.submit(self.jobs.repair, job_id, due, problem)
 
-    def _record_missed_fire(self, job_id: str, due: float) -> bool:
-        """Catch-up at start-up: a ``skip`` job's missed fire becomes a ``skipped`` run with the reason."""
-        job = self.store.job_specs([job_id]).get(job_id)
-        if job is None or job.spec.get("catch_up") != "skip":
-            return False
-        self.store.insert_runs([{
-            "job_id": job_id, "job_name": job.name, "execution_id": execution_id(job.name, due),
-            "triggered_by": "schedule", "status": "skipped", "scheduled_for": due, "queued_at": due,
-            "finished_at": due,
-            "reason": f"skipped: the fire due at {iso(due)} was missed while the server was down (catch_up 'skip')"}])
-        return True
+    def _target_checked(self, job_id: str, problem: str | None) -> None:
+        self.jobs.note_target(job_id, problem)

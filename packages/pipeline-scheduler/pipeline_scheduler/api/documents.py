@@ -36,14 +36,16 @@ def job_document(spec: Mapping[str, Any], *, job_id: str, name: str, kind: str, 
     return orjson.dumps(document).decode()
 
 
-def splice_job(document: str, last_run: str | None, tz_name: str, next_run_time: float | None) -> str:
-    """Complete a stored job document with its live fields."""
+def splice_job(document: str, last_run: str | None, tz_name: str, next_run_time: float | None,
+               broken: str | None = None) -> str:
+    """Complete a stored job document with its live fields (``broken`` only when the job is)."""
     upcoming = iso(next_run_time, tz_name)
+    tail = f',"broken":{orjson.dumps(broken).decode()}' if broken else ""
     return (f'{document[:-1]},"next_run_time":{"null" if upcoming is None else chr(34) + upcoming + chr(34)},'
-            f'"last_run":{last_run or "null"}}}')
+            f'"last_run":{last_run or "null"}{tail}}}')
 
 
-def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None]]) -> bytes:
+def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None, str | None]]) -> bytes:
     """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows."""
     return ('{"jobs":[' + ",".join(splice_job(*row) for row in rows) + "]}").encode()
 

@@ -51,6 +51,7 @@ class TriggerSpec(Payload):
     schedule_type: ScheduleType = "date"
     date_type: DateType = "once"
     run_date: str | None = None
+    last_day_of_month: bool = False  # date_type "monthly": the last day of each month instead of run_date's day
     interval_days: int | None = Field(default=None, gt=0)
     interval_seconds: int | None = Field(default=None, gt=0)
     interval_minutes: int | None = Field(default=None, gt=0)
@@ -73,9 +74,11 @@ class TriggerSpec(Payload):
 
 
 class PreviewRequest(TriggerSpec):
-    """``POST triggers/preview``: a trigger payload plus how many fire times to list."""
+    """``POST triggers/preview``: a trigger payload, how many fire times to list, and after which
+    instant (ISO-8601; default now)."""
 
     count: int = Field(default=5, ge=1, le=100)
+    after: str | None = None
 
 
 class JobSpec(TriggerSpec):
@@ -95,10 +98,11 @@ class JobSpec(TriggerSpec):
     max_parallel: int = Field(default=1, ge=1, le=1000)
     catch_up: CatchUpPolicy = "run_once"
     paused: bool = False
-    # APScheduler options of the 0.9.7 contract: accepted and echoed. ``max_instances`` maps to the
-    # overlap policy when no policy is given; fires are never dropped for lateness (see catch_up).
+    # APScheduler options of the 0.9.7 contract. ``max_instances`` maps to the overlap policy when no
+    # policy is given; ``coalesce: true`` runs only the latest of instants that came due together
+    # (the others are recorded skipped); fires are never dropped for lateness (see catch_up).
     max_instances: int | None = Field(default=None, ge=1, le=1000)
-    coalesce: bool = True
+    coalesce: bool = False
     misfire_grace_time: int | None = Field(default=None, ge=0)
     replace_existing: bool | None = None
 

@@ -9,7 +9,8 @@ from ..api.documents import run_document
 from ..api.payloads import MAX_DATABASE_INT, query_int
 from ..errors import Conflict, Invalid, NotFound
 from ..paths import remove_files
-from ..storage.store import ACTIVE_STATUSES, FINISHED_STATUSES, Store
+from ..storage.store import Store
+from ..storage.tables import ACTIVE_STATUSES, FINISHED_STATUSES
 
 RUN_STATUSES = ACTIVE_STATUSES + FINISHED_STATUSES
 MAX_LIST = 1000

@@ -65,6 +65,15 @@ def kill_tree(process: subprocess.Popen, grace: float = 3.0) -> None:
     psutil.wait_procs(alive, timeout=grace)
 
 
+def process_start_time(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch): with the pid, it names one process, so
+    that a pid the system gave to another process later is never mistaken for it."""
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
 def end_leftovers(process: subprocess.Popen) -> None:
     """After the main process exits, end what it left behind in its group (a run owns its group)."""
     _signal_group(process.pid, signal.SIGTERM)

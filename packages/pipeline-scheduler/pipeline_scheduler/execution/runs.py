@@ -2,10 +2,14 @@
 
 ``queued → running → success | failure | timed_out | cancelled | interrupted | skipped``
 
-Fires arrive through :meth:`RunManager.submit`, which never blocks: an intake thread records them
-in batches (a burst of a thousand fires costs one commit) and applies the job's overlap policy; a
+Requests arrive through :meth:`RunManager.submit` (a run now) and :meth:`RunManager.fire`
+(scheduled instants), which never block: an intake thread records them in batches (a burst of a
+thousand fires costs one commit) and applies the job's policies (overlap, coalesce, catch-up); a
 bounded pool of worker threads starts processes, waits for them and records how they ended. The
 scheduler thread and the Tornado loop therefore never wait on a run.
+
+A scheduled instant is recorded once: its run carries the fire key ``at:<instant>``, unique per
+job in the database, so a fire repeated by a retry or by a second server is not recorded again.
 """
 
 from __future__ import annotations
@@ -19,20 +23,22 @@ import subprocess
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..api.documents import last_run_summary, run_document
-from ..errors import NotFound, SchedulerError
+from ..api.documents import iso, last_run_summary, run_document
+from ..errors import Conflict, NotFound, SchedulerError
 from ..events import EventBus
 from ..paths import remove_files
 from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
 from .prestart import Prestarter
-from .processes import end_leftovers, kill_tree, start_process
+from .orphans import RUN_MARKER
+from .processes import end_leftovers, kill_tree, process_start_time, start_process
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,7 @@ class RunSettings:
     default_timeout: float | None
     log_dir: Path
     runs_retention: int
+    server_id: str | None = None  # recorded on every run this server executes
     tail_bytes: int = 8192
 
 
@@ -69,6 +76,9 @@ class ActiveRun:
     kill_grace: float = 3.0
     cancel_reason: str | None = None
     held: bool = False  # waiting for an earlier run of the same job (overlap policy "queue")
+    fire_key: str | None = None
+    server_id: str | None = None
+    process_started_at: float | None = None
     finished: Future = field(default_factory=Future)
 
     def row(self) -> dict[str, Any]:
@@ -77,14 +87,17 @@ class ActiveRun:
                 "reason": None, "scheduled_for": self.scheduled_for, "queued_at": self.queued_at,
                 "started_at": self.started_at, "finished_at": None, "exit_code": None,
                 "pid": self.process.pid if self.process else None,
-                "log_path": str(self.log_path) if self.log_path else None, "output_tail": None}
+                "log_path": str(self.log_path) if self.log_path else None, "output_tail": None,
+                "fire_key": self.fire_key, "server_id": self.server_id,
+                "process_started_at": self.process_started_at}
 
 
 @dataclass
 class Accepted:
-    """What :meth:`RunManager.submit` resolves to: the run as recorded, and a future of its :class:`Outcome`."""
+    """What :meth:`RunManager.submit` resolves to: the run as recorded (``None``: its fire key was
+    recorded before, by a retry or another server), and a future of its :class:`Outcome`."""
 
-    run: dict[str, Any]
+    run: dict[str, Any] | None
     finished: Future
 
 
@@ -99,11 +112,22 @@ class Outcome:
 
 @dataclass
 class _Request:
+    """What the intake records: one run, or (``instants``) one record per scheduled instant."""
+
     job_id: str
     triggered_by: str
-    scheduled_for: float | None
     received_at: float
     accepted: Future
+    scheduled_for: float | None = None
+    fire_key: str | None = None
+    instants: tuple[float, ...] = ()
+    missed: bool = False  # the instants passed while no server was dispatching: the job's catch-up policy
+    uncounted: tuple[int, float, float] | None = None  # (count, first, last) missed instants not listed
+
+
+def fire_key(instant: float) -> str:
+    """The key of a scheduled instant, the same on every server that computes it."""
+    return f"at:{instant:.6f}"
 
 
 def execution_id(name: str, at: float) -> str:
@@ -127,15 +151,43 @@ def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
     return data.decode("utf-8", errors="replace"), length <= size
 
 
+def _planned(request: _Request, spec: dict[str, Any]) -> list[tuple[float | None, str | None, str | None]]:
+    """``(scheduled_for, fire_key, skip_reason)`` of each record a request makes, by the job's policies."""
+    if not request.instants:
+        return [(request.scheduled_for, request.fire_key, None)]
+    latest = request.instants[-1]
+    if request.missed:
+        policy = spec.get("catch_up") or "run_once"
+        why = f"skipped: missed while no server was dispatching (catch_up {policy!r}"
+        reason = why + (", which runs only the latest missed fire)" if policy == "run_once" else ")")
+        run_latest = policy == "run_once"
+    else:
+        reason = f"skipped: coalesced into the fire due at {iso(latest)} (coalesce)"
+        run_latest = bool(spec.get("coalesce")) and len(request.instants) > 1
+        if not run_latest:
+            return [(instant, fire_key(instant), None) for instant in request.instants]
+    plan = [(instant, fire_key(instant), reason) for instant in request.instants]
+    if run_latest:
+        plan[-1] = (latest, fire_key(latest), None)
+    if request.uncounted:
+        count, first, last = request.uncounted
+        plan.insert(0, (first, f"missed:{first:.6f}-{last:.6f}",
+                        f"skipped: {count} more fires from {iso(first)} to {iso(last)} were missed while no server "
+                        f"was dispatching"))
+    return plan
+
+
 class RunManager:
     def __init__(self, store: Store, executors: ExecutorRegistry, context: ExecutionContext, settings: RunSettings,
-                 events: EventBus, prestarter: Prestarter | None = None) -> None:
+                 events: EventBus, prestarter: Prestarter | None = None,
+                 on_target: Callable[[str, str | None], None] | None = None) -> None:
         self._store = store
         self._executors = executors
         self._context = context
         self._settings = settings
         self._events = events
         self._prestarter = prestarter
+        self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
         self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -146,6 +198,7 @@ class RunManager:
         self._housekeeping = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-housekeeping")
         self._definitions: dict[str, Any] = {}  # job id -> (id, name, kind, spec), until the job changes
         self._definitions_version = 0
+        self.shared = False  # other servers change jobs too: read definitions for every request
         self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -173,14 +226,31 @@ class RunManager:
         self._housekeeping.shutdown(wait=True)
 
     # -- public API (any thread) ------------------------------------------------------------
-    def submit(self, job_id: str, triggered_by: str, scheduled_for: float | None = None) -> Future:
-        """Ask for a run; the returned future resolves to :class:`Accepted` once it is recorded."""
-        accepted: Future = Future()
+    def submit(self, job_id: str, triggered_by: str, scheduled_for: float | None = None,
+               key: str | None = None) -> Future:
+        """Ask for a run; the returned future resolves to :class:`Accepted` once it is recorded
+        (``Accepted.run`` is ``None`` when the job already has a run with fire key ``key``)."""
+        return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), scheduled_for, key))
+
+    def fire(self, job_id: str, instants: list[float], *, missed: bool = False,
+             uncounted: tuple[int, float, float] | None = None) -> Future:
+        """Record the scheduled ``instants`` of a job, each as its own run or ``skipped`` record; the
+        future resolves to the list of :class:`Accepted` once all are recorded.
+
+        Instants due together run each (the overlap policy decides), unless the job coalesces:
+        then the latest runs and the others are recorded ``skipped``. ``missed`` instants passed
+        while no server was dispatching and follow the job's ``catch_up`` policy instead;
+        ``uncounted`` summarises missed instants too many to list, in one record.
+        """
+        return self._enqueue(_Request(job_id, "schedule", time.time(), Future(), instants=tuple(instants),
+                                      missed=missed, uncounted=uncounted))
+
+    def _enqueue(self, request: _Request) -> Future:
         if self._stopping:
-            accepted.set_exception(SchedulerError("the scheduler is stopping"))
+            request.accepted.set_exception(SchedulerError("the scheduler is stopping"))
         else:
-            self._intake.put(_Request(job_id, triggered_by, scheduled_for, time.time(), accepted))
-        return accepted
+            self._intake.put(request)
+        return request.accepted
 
     def cancel(self, run_id: int, reason: str = "cancelled by the user") -> bool:
         """Cancel a queued or running run; ``False`` when it is not active."""
@@ -243,25 +313,34 @@ class RunManager:
 
     def _accept(self, batch: list[_Request]) -> None:
         jobs = self._definitions_of({request.job_id for request in batch})
-        admitted: list[tuple[_Request, ActiveRun]] = []
+        admitted: list[tuple[_Request, list[ActiveRun]]] = []
         with self._lock:
             for request in batch:
                 job = jobs.get(request.job_id)
                 if job is None:
                     request.accepted.set_exception(NotFound(f"job {request.job_id} not found", "job_id"))
                     continue
-                run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at), request.triggered_by,
-                                request.scheduled_for, request.received_at, job.kind, job.spec)
-                skip_reason = self._overlap_verdict(job.spec, len(self._per_job[job.id]))
-                if skip_reason:
-                    run.status, run.cancel_reason = "skipped", skip_reason
-                else:
-                    self._per_job[job.id].append(run)
-                admitted.append((request, run))
+                if not isinstance(job.spec, dict):
+                    request.accepted.set_exception(Conflict(f"job {job.id} is broken: its stored definition cannot "
+                                                            "be read; save it again with PUT", "job_id"))
+                    continue
+                runs = []
+                for scheduled_for, key, skip_reason in _planned(request, job.spec):
+                    run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at),
+                                    request.triggered_by, scheduled_for, request.received_at, job.kind, job.spec,
+                                    fire_key=key, server_id=self._settings.server_id)
+                    skip_reason = skip_reason or self._overlap_verdict(job.spec, len(self._per_job[job.id]))
+                    if skip_reason:
+                        run.status, run.cancel_reason = "skipped", skip_reason
+                    else:
+                        self._per_job[job.id].append(run)
+                    runs.append(run)
+                admitted.append((request, runs))
         if not admitted:
             return
+        everything = [run for _, runs in admitted for run in runs]
         rows = []
-        for _, run in admitted:
+        for run in everything:
             row = run.row()
             del row["id"]  # assigned by the database
             if run.status == "skipped":
@@ -270,23 +349,40 @@ class RunManager:
         try:
             ids = self._store.insert_runs(rows)
         except Exception:
-            with self._lock:
-                for _, run in admitted:
-                    if run in self._per_job[run.job_id]:
-                        self._per_job[run.job_id].remove(run)
+            self._release(everything)
             raise
-        for (request, run), run_id, row in zip(admitted, ids, rows):
-            run.run_id = row["id"] = run_id
-            document = run_document(row)
-            self._events.publish({"type": "run", "run": document})  # before a worker can say "running"
-            if run.status == "skipped":
-                run.finished.set_result(Outcome(document))
-            else:
-                self._admit(run)
-            request.accepted.set_result(Accepted(document, run.finished))
+        self._release([run for run, run_id in zip(everything, ids) if run_id is None])  # recorded before
+        documents = {}
+        for run, run_id, row in zip(everything, ids, rows):
+            if run_id is not None:
+                run.run_id = row["id"] = run_id
+                documents[id(run)] = run_document(row)
+        for request, runs in admitted:
+            accepted = []
+            for run in runs:
+                document = documents.get(id(run))
+                if document is not None:
+                    self._events.publish({"type": "run", "run": document})  # before a worker can say "running"
+                    if run.status == "skipped":
+                        run.finished.set_result(Outcome(document))
+                    else:
+                        self._admit(run)
+                accepted.append(Accepted(document, run.finished))
+            request.accepted.set_result(accepted if request.instants else accepted[0])
+
+    def _release(self, runs: list[ActiveRun]) -> None:
+        """Free the job slots of runs that were not recorded."""
+        with self._lock:
+            for run in runs:
+                if run in self._per_job[run.job_id]:
+                    self._per_job[run.job_id].remove(run)
+                if not self._per_job[run.job_id]:
+                    self._per_job.pop(run.job_id, None)
 
     def _definitions_of(self, job_ids: set[str]) -> dict[str, Any]:
         """Job definitions from memory, reading the database only for jobs not seen since they changed."""
+        if self.shared:
+            return self._store.job_specs(job_ids)
         with self._lock:
             version = self._definitions_version
             known = {job_id: self._definitions[job_id] for job_id in job_ids if job_id in self._definitions}
@@ -347,26 +443,32 @@ class RunManager:
             executor = self._executors.get(run.kind)
             command = executor.command(run.job_id, run.execution_id, run.spec, self._context)
         except (SchedulerError, KeyError) as error:
-            self._finish(run, "failure", f"cannot run: {getattr(error, 'message', error)}")
+            problem = f"cannot run: {getattr(error, 'message', error)}"
+            self._on_target(run.job_id, problem)
+            self._finish(run, "failure", problem)
             return
         run.log_path = self._settings.log_dir / run.job_id / f"{run.execution_id}.log"
         run.log_path.parent.mkdir(parents=True, exist_ok=True)
         run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
         try:
-            process = start_process(command, run.log_path, {**os.environ, **(run.spec.get("env") or {})},
+            process = start_process(command, run.log_path,
+                                    {**os.environ, **(run.spec.get("env") or {}), RUN_MARKER: run.execution_id},
                                     self._prestarter)
         except OSError as error:
             self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
             return
+        self._on_target(run.job_id, None)
         with self._lock:
             run.process, run.status, run.started_at = process, "running", time.time()
+            run.process_started_at = process_start_time(process.pid)
             cancelled_meanwhile = run.cancel_reason is not None
         if cancelled_meanwhile:
             kill_tree(process, run.kill_grace)
         started = run.row()
         self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
-                               started_at=run.started_at, pid=process.pid, log_path=started["log_path"])
+                               started_at=run.started_at, pid=process.pid, log_path=started["log_path"],
+                               process_started_at=run.process_started_at)
         self._events.publish({"type": "run", "run": run_document(started)})
         status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)

@@ -12,7 +12,7 @@ import bisect
 import threading
 from collections.abc import Iterable
 
-from ..api.documents import splice_job
+from ..api.documents import jobs_list, splice_job
 from ..storage.store import Store
 
 
@@ -27,6 +27,7 @@ class JobListing:
         self._order: list[tuple[float, str]] = []  # (created_at, id): the list's order
         self._positions: dict[str, tuple[float, str]] = {}
         self._rendered: bytes | None = None
+        self.shared = False  # other servers change the database too: read it for every list
 
     def mark(self, job_ids: Iterable[str] | None = None) -> None:
         """These jobs (``None``: possibly all) changed: read them again before serving the list."""
@@ -45,6 +46,8 @@ class JobListing:
             self.mark([event["run"]["job_id"]])
 
     def render(self) -> bytes:
+        if self.shared:
+            return jobs_list(self._store.job_documents())
         with self._render_lock:
             with self._marks_lock:
                 if self._rendered is not None:

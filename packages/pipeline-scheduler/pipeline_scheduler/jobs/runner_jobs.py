@@ -4,6 +4,8 @@ Config files in ``jobs_dir`` become jobs named after their file (``daily_backup.
 ``daily_backup``): loaded at start-up, then re-read when a file is added, edited or removed (or a
 template or the global config changes). A file that does not validate is reported with its error
 (file, section, field, line) and leaves the other jobs, and its own previous version, untouched.
+A job paused through the API (or cancelled through the registry) stays paused when its file is
+read again. Only the dispatcher writes jobs from files, so that servers sharing a root do not race.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class RunnerJobs:
         self.plugins = plugins
         self._poll_seconds = poll_seconds
         self._seen: dict[Path, tuple] = {}
+        self.writing = True  # this server may write jobs from files (it is the dispatcher)
         self.errors: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,9 +81,14 @@ class RunnerJobs:
             except Exception:
                 log.exception("scanning the jobs directory %s failed", self.jobs_dir)
 
-    def sync(self) -> None:
-        """Bring the jobs defined by files in line with the files, touching only what changed."""
+    def sync(self, *, again: bool = False) -> None:
+        """Bring the jobs defined by files in line with the files, touching only what changed
+        (``again``: every file, e.g. after another server was writing them)."""
+        if self.jobs_dir is None or not self.writing:
+            return
         with self._lock:
+            if again:
+                self._seen.clear()
             files: dict[str, Path] = {}
             for path in job_files(self.jobs_dir):
                 job_id = job_id_for(path)
@@ -98,17 +106,18 @@ class RunnerJobs:
                 del self._seen[gone]
                 self.errors.pop(str(gone), None)
             for job in self._store.jobs_of_kind("runner_config"):
-                if job.spec.get("origin") == JOBS_DIR_ORIGIN and job.id not in files:
+                if _origin(job) == JOBS_DIR_ORIGIN and job.id not in files:
                     self._remove(job.id)
 
     def _load(self, job_id: str, path: Path) -> None:
         try:
             existing = self._store.get_job(job_id)
-            if existing is not None and existing.spec.get("origin") != JOBS_DIR_ORIGIN:
+            if existing is not None and _origin(existing) != JOBS_DIR_ORIGIN:
                 raise Invalid(f"job id {job_id!r} is taken by a job created through the API")
             config = check_config(path, "config", self._context, self.plugins, job_id)
-            self._jobs.create({"id": job_id, "name": job_id, **self._target(path), **_schedule_payload(config)},
-                              origin=JOBS_DIR_ORIGIN)
+            paused = {"paused": True} if existing is not None and existing.paused else {}
+            self._jobs.create({"id": job_id, "name": job_id, **self._target(path), **_schedule_payload(config),
+                               **paused}, origin=JOBS_DIR_ORIGIN)
         except SchedulerError as error:
             self._report(path, error.message, error.details)
         else:
@@ -141,7 +150,7 @@ class RunnerJobs:
         if existing is not None and not request.replace_existing:
             raise Conflict(f"job_id: a job {request.job_id!r} already exists (send replace_existing: true)",
                            "job_id")
-        if existing is not None and existing.spec.get("origin") == JOBS_DIR_ORIGIN:
+        if existing is not None and _origin(existing) == JOBS_DIR_ORIGIN:
             raise Conflict(f"job_id: job {request.job_id!r} is defined by a file of the jobs directory", "job_id")
         config = dict(request.config)
         if request.schedule is not None:
@@ -176,8 +185,12 @@ def _schedule_payload(config: Any) -> dict[str, Any]:
     return config.schedule.to_trigger_payload() if config.schedule is not None else {"schedule_type": "manual"}
 
 
+def _origin(job: Any) -> str:
+    return job.spec.get("origin", "api") if isinstance(job.spec, dict) else "api"
+
+
 def _entry(job: Any) -> dict[str, Any]:
-    spec = job.spec
+    spec = job.spec if isinstance(job.spec, dict) else {}
     return {"job_id": job.id, "type": "on_demand" if spec.get("schedule_type") == "manual" else "scheduled",
             "origin": spec.get("origin", "api"), "source": spec.get("pipeline_path") or "api",
             "config": spec.get("runner_config"), "paused": job.paused, "trigger": job.description}

@@ -1,24 +1,53 @@
-"""Job definitions: validate, persist, schedule. The one home of the rules about what a job may be."""
+"""Job definitions: validate, persist, schedule. The one home of the rules about what a job may be.
+
+Every write (create, update, pause, delete, reconcile) holds one lock from reading the current
+job to scheduling the new one, so that concurrent requests and the jobs-directory watcher never
+lose each other's changes or slip a dependency cycle past the check.
+
+A job whose stored definition cannot be scheduled (it does not parse, names an unknown schedule
+type, a cron that no longer validates) is **broken**: it keeps its row and shows the reason, never
+fires, and is fixed with ``PUT`` or deleted. A job whose target file vanished is shown broken too
+but keeps firing, so that each instant is recorded (as a failed run saying why).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from ..api.documents import job_document, jobs_list, splice_job
 from ..api.payloads import JobSpec, PreviewRequest, merge_update, parse_payload
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..events import EventBus
 from ..execution.executors import ExecutionContext, ExecutorRegistry
 from ..execution.executors.working_dir import working_dir
 from ..paths import resolve_in_root
 from ..scheduling.dependencies import check_no_cycle
-from ..scheduling.scheduler import SchedulerService
-from ..scheduling.triggers import BuiltTrigger, build_trigger, next_fire_times
+from ..scheduling.scheduler import SchedulerService, StoredJob
+from ..scheduling.triggers import BuiltTrigger, build_trigger, next_fire_times, parse_datetime, zone
+from ..scheduling.wallclock import ONE_MICROSECOND, UTC
 from ..storage.store import Store
 from .listing import JobListing
+
+log = logging.getLogger(__name__)
+
+ANCHORED = {("interval", None), ("date", "every_x_days")}  # schedules counted from run_date
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated job, ready to store and schedule."""
+
+    spec: JobSpec
+    kind: str
+    built: BuiltTrigger
+    dependencies: list[tuple[str, str]]
+    target_problem: str | None  # the target file is missing or unusable: shown, but the job still fires
 
 
 class JobService:
@@ -31,6 +60,8 @@ class JobService:
         self._context = context
         self.default_timezone = default_timezone
         self.listing = JobListing(store)
+        self._lock = threading.RLock()
+        self._target_problems: set[str] = set()
 
     # -- reads ------------------------------------------------------------------------------
     def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
@@ -61,85 +92,201 @@ class JobService:
         clients cannot set it."""
         spec = parse_payload(JobSpec, payload)
         spec.origin = origin
-        existing = self._store.get_job(spec.id) if spec.id else None
-        if existing is not None and spec.replace_existing is False:
-            raise Conflict(f"id: a job with id {spec.id!r} already exists", "id")
-        if existing is not None and existing.spec.get("origin") == "jobs_dir" and origin != "jobs_dir":
-            raise Conflict(f"id: job {spec.id!r} is defined by a file of the jobs directory; edit that file", "id")
-        return self._save(spec, existing)
+        with self._lock:
+            existing = self._store.get_job(spec.id) if spec.id else None
+            if existing is not None and spec.replace_existing is False:
+                raise Conflict(f"id: a job with id {spec.id!r} already exists", "id")
+            if existing is not None and _stored(existing).get("origin") == "jobs_dir" and origin != "jobs_dir":
+                raise Conflict(f"id: job {spec.id!r} is defined by a file of the jobs directory; edit that file", "id")
+            return self._save(spec, existing)
 
     def update(self, job_id: str, changes: Any) -> str:
-        """``PUT jobs/{id}``: change some fields; the schedule is rebuilt and stored as sent."""
-        existing = self._store.get_job(job_id)
-        if existing is None:
-            raise NotFound("Job not found", "job_id")
+        """``PUT jobs/{id}``: change some fields; the schedule is rebuilt and stored as sent.
+
+        A broken job whose stored definition cannot be read is replaced by the body as a whole."""
         if not isinstance(changes, dict):
             raise Invalid("the request body must be a JSON object")
-        if changes.get("id", job_id) != job_id:
-            raise Invalid("id: cannot be changed", "id")
-        spec = parse_payload(JobSpec, merge_update(existing.spec, {**changes, "id": job_id, "name": changes.get(
-            "name", existing.name)}))
-        spec.origin = existing.spec.get("origin", "api")
-        return self._save(spec, existing)
+        with self._lock:
+            existing = self._store.get_job(job_id)
+            if existing is None:
+                raise NotFound("Job not found", "job_id")
+            if changes.get("id", job_id) != job_id:
+                raise Invalid("id: cannot be changed", "id")
+            current = _stored(existing)
+            spec = parse_payload(JobSpec, merge_update(current, {**changes, "id": job_id, "name": changes.get(
+                "name", existing.name)}))
+            spec.origin = current.get("origin", "api")
+            return self._save(spec, existing)
 
     def delete(self, job_id: str) -> None:
-        if not self._store.existing_job_ids([job_id]):
-            raise NotFound("Job not found", "job_id")
-        dependents = [d for d in self._store.dependents(job_id) if d != job_id]
-        if dependents:
-            raise Conflict(f"job {job_id} is a trigger condition of {', '.join(sorted(dependents))}; "
-                           "change or delete those jobs first", "job_id")
-        self._scheduler.unschedule(job_id)
-        self._store.delete_job(job_id)
-        self._changed(job_id, "deleted")
+        with self._lock:
+            if not self._store.existing_job_ids([job_id]):
+                raise NotFound("Job not found", "job_id")
+            dependents = [d for d in self._store.dependents(job_id) if d != job_id]
+            if dependents:
+                raise Conflict(f"job {job_id} is a trigger condition of {', '.join(sorted(dependents))}; "
+                               "change or delete those jobs first", "job_id")
+            self._scheduler.unschedule(job_id)
+            self._store.delete_job(job_id)
+            self._target_problems.discard(job_id)
+            self._changed(job_id, "deleted")
 
     def set_paused(self, job_id: str, paused: bool) -> str:
-        existing = self._store.get_job(job_id)
-        if existing is None:
-            raise NotFound("Job not found", "job_id")
-        spec = {**existing.spec, "paused": paused}
-        (self._scheduler.pause if paused else self._scheduler.resume)(job_id)
-        now = time.time()
-        document = job_document(spec, job_id=job_id, name=existing.name, kind=existing.kind,
-                                description=existing.description,
-                                timezone_name=existing.timezone, paused=paused, created_at=existing.created_at,
-                                updated_at=now)
-        self._store.update_job_fields(job_id, spec=spec, paused=paused, updated_at=now, document=document)
-        self._changed(job_id, "paused" if paused else "resumed")
-        return self.get_json(job_id)
+        with self._lock:
+            existing = self._store.get_job(job_id)
+            if existing is None:
+                raise NotFound("Job not found", "job_id")
+            if not isinstance(existing.spec, dict):
+                raise Conflict(f"job {job_id} is broken ({existing.broken}); fix it with PUT first", "job_id")
+            spec = {**existing.spec, "paused": paused}
+            (self._scheduler.pause if paused else self._scheduler.resume)(job_id)
+            now = time.time()
+            document = job_document(spec, job_id=job_id, name=existing.name, kind=existing.kind,
+                                    description=existing.description,
+                                    timezone_name=existing.timezone, paused=paused, created_at=existing.created_at,
+                                    updated_at=now)
+            self._store.update_job_fields(job_id, spec=spec, paused=paused, updated_at=now, document=document)
+            self._changed(job_id, "paused" if paused else "resumed")
+            return self.get_json(job_id)
 
     def preview(self, payload: Any) -> dict[str, Any]:
         """``POST triggers/preview``: the next fire times of a trigger payload, and its description."""
         request = parse_payload(PreviewRequest, payload)
         built = build_trigger(request, self.default_timezone, allow_past=True)
+        tz = zone(built.timezone)
+        after = parse_datetime(request.after, tz, "after") + ONE_MICROSECOND if request.after else None
         return {"trigger": built.description, "timezone": built.timezone,
-                "next_run_times": [moment.isoformat() for moment in next_fire_times(built.trigger, request.count)]}
+                "next_run_times": [moment.astimezone(tz).isoformat()
+                                   for moment in next_fire_times(built.trigger, request.count, after)]}
+
+    # -- keeping stored jobs sound -----------------------------------------------------------
+    def reconcile(self) -> dict[str, int]:
+        """Bring every stored job in line with its definition (at start-up and when this server
+        becomes the dispatcher): broken definitions are marked and unscheduled, stored triggers
+        that are missing, unreadable or out of date (an upgrade) are rebuilt keeping their due
+        fire, stale documents are rendered again. Returns counts of what it found."""
+        counts = {"jobs": 0, "broken": 0, "rebuilt": 0}
+        with self._lock:
+            stored = {job.id: job for job in self._scheduler.stored_jobs()}
+            for row in self._store.all_jobs():
+                counts["jobs"] += 1
+                outcome = self._reconcile_one(row, stored.get(row.id))
+                if outcome:
+                    counts[outcome] += 1
+        if counts["broken"] or counts["rebuilt"]:
+            log.warning("reconciled %d jobs: %d broken, %d triggers rebuilt", counts["jobs"], counts["broken"],
+                        counts["rebuilt"])
+        return counts
+
+    def repair(self, job_id: str, due: float | None, problem: str) -> None:
+        """A stored trigger could not be read: rebuild it from the job's definition, keeping its due fire."""
+        with self._lock:
+            row = self._store.get_job(job_id)
+            if row is None:
+                log.warning("APScheduler row %s belongs to no job (%s); left as it is", job_id, problem)
+                return
+            stored = StoredJob(job_id, due, None, problem)
+            if self._reconcile_one(row, stored) == "rebuilt":
+                log.warning("the stored trigger of job %s was unreadable (%s) and was rebuilt", job_id, problem)
+            self._scheduler.jobstore.readable_again(job_id)
+
+    def note_target(self, job_id: str, problem: str | None) -> None:
+        """A run found the job's target missing (``problem``) or started it fine (``None``)."""
+        if (problem is not None) == (job_id in self._target_problems):
+            return
+        with self._lock:
+            row = self._store.get_job(job_id)
+            if row is None or (row.broken and job_id not in self._target_problems):
+                return  # broken for another reason: only saving the job clears that
+            (self._target_problems.add if problem else self._target_problems.discard)(job_id)
+            if self._store.set_broken(job_id, problem):
+                self._changed(job_id, "updated")
+
+    def _reconcile_one(self, row: Any, stored: StoredJob | None) -> str | None:
+        try:
+            if not isinstance(row.spec, dict):
+                raise Invalid("its stored definition is not valid JSON")
+            spec = parse_payload(JobSpec, row.spec)
+            spec.origin = row.spec.get("origin", "api")
+            if (spec.schedule_type, spec.date_type if spec.schedule_type == "date" else None) in ANCHORED \
+                    and not spec.run_date and stored is not None and stored.next_run_time is not None:
+                spec.run_date = datetime.fromtimestamp(stored.next_run_time, UTC).isoformat()  # keep its rhythm
+            definition = self._definition(spec, check_target=True, allow_past=True)
+        except SchedulerError as error:
+            reason = f"cannot be scheduled: {error.message}; fix it with PUT or delete it"
+            self._scheduler.unschedule(row.id)
+            if self._store.set_broken(row.id, reason):
+                log.error("job %s %s", row.id, reason)
+                self._changed(row.id, "updated")
+            return "broken"
+        stored_spec = definition.spec.stored()
+        document = self._document(stored_spec, row.id, row.name, definition.kind, definition.built, row.paused,
+                                  row.created_at, row.updated_at)
+        if document != row.document or stored_spec != row.spec or definition.built.description != row.description:
+            self._store.update_job_fields(row.id, spec=stored_spec, document=document,
+                                          description=definition.built.description)
+        rebuilt = None
+        trigger = definition.built.trigger
+        if trigger is None:
+            if stored is not None:
+                self._scheduler.unschedule(row.id)
+        elif stored is not None and not stored.matches(trigger):
+            self._scheduler.schedule(row.id, trigger, row.paused, _kept_due(trigger, stored.next_run_time))
+            rebuilt = "rebuilt"
+        elif stored is None and _fires_again(trigger):  # a one-time job that already fired has no row
+            self._scheduler.schedule(row.id, trigger, row.paused)
+            rebuilt = "rebuilt"
+        problem = definition.target_problem
+        (self._target_problems.add if problem else self._target_problems.discard)(row.id)
+        if self._store.set_broken(row.id, problem) or rebuilt:
+            self._changed(row.id, "updated")
+        return rebuilt
 
     # -- internals --------------------------------------------------------------------------
     def _changed(self, job_id: str, action: str) -> None:
         """Tell listeners (the run manager's definitions, the job list, browsers) that a job changed."""
         self._events.publish({"type": "job", "id": job_id, "action": action})
 
-    def _save(self, spec: JobSpec, existing: Any) -> str:
-        job_id = spec.id or uuid.uuid4().hex[:12]
-        spec.id = job_id
+    def _definition(self, spec: JobSpec, *, check_target: bool, allow_past: bool = False) -> Definition:
+        """Validate ``spec`` (which gets its id, name and anchor) into a :class:`Definition`.
+
+        ``check_target``: a missing or unusable target is noted instead of refused."""
+        spec.id = spec.id or uuid.uuid4().hex[:12]
         spec.name = spec.name or datetime.now(timezone.utc).strftime("job_%Y%m%d%H%M%S")
         if spec.pipeline_path:  # confinement first: its message is the one that matters
             resolve_in_root(self._context.root, spec.pipeline_path, "pipeline_path", must_exist=False)
         executor = self._executors.for_spec(spec)
-        executor.validate(spec, self._context)
+        target_problem = None
+        try:
+            executor.validate(spec, self._context)
+            working_dir(spec.stored(), self._context)
+        except Invalid as error:
+            if not check_target:
+                raise
+            target_problem = f"cannot run: {error.message}"
+        dependencies, upstream_names = self._dependencies(spec.id, spec)
+        built = build_trigger(spec, self.default_timezone, job_names=upstream_names, allow_past=allow_past)
+        if (spec.schedule_type, spec.date_type if spec.schedule_type == "date" else None) in ANCHORED \
+                and not spec.run_date:
+            # counted from its first fire, stored, so that rebuilding the trigger keeps its rhythm
+            first = next_fire_times(built.trigger, 1)
+            if first:
+                spec.run_date = first[0].isoformat()
+                built = build_trigger(spec, self.default_timezone, job_names=upstream_names, allow_past=allow_past)
+        return Definition(spec, executor.kind, built, dependencies, target_problem)
+
+    def _save(self, spec: JobSpec, existing: Any) -> str:
+        definition = self._definition(spec, check_target=False)
+        job_id, built = spec.id, definition.built
         stored = spec.stored()
-        working_dir(stored, self._context)
-        dependencies, upstream_names = self._dependencies(job_id, spec)
-        built = build_trigger(spec, self.default_timezone, job_names=upstream_names)
         now = time.time()
         created_at = existing.created_at if existing is not None else now
-        row = {"id": job_id, "name": spec.name, "kind": executor.kind, "spec": stored, "timezone": built.timezone,
+        row = {"id": job_id, "name": spec.name, "kind": definition.kind, "spec": stored, "timezone": built.timezone,
                "description": built.description, "schedule_type": spec.schedule_type,
-               "paused": spec.paused, "created_at": created_at, "updated_at": now,
-               "document": self._document(stored, job_id, spec.name, executor.kind, built, spec.paused, created_at,
+               "paused": spec.paused, "created_at": created_at, "updated_at": now, "broken": None,
+               "document": self._document(stored, job_id, spec.name, definition.kind, built, spec.paused, created_at,
                                           now)}
-        self._store.save_job(row, dependencies)
+        self._store.save_job(row, definition.dependencies)
         try:
             self._scheduler.schedule(job_id, built.trigger, spec.paused)
         except Exception:
@@ -149,6 +296,7 @@ class JobService:
                 self._store.save_job(dict(existing._mapping), self._existing_dependencies(existing.spec))
             raise
         finally:
+            self._target_problems.discard(job_id)
             self._changed(job_id, "created" if existing is None else "updated")
         return self.get_json(job_id)
 
@@ -169,8 +317,8 @@ class JobService:
         return sorted({(c.job_id, c.on) for c in conditions}), known
 
     @staticmethod
-    def _existing_dependencies(spec: dict[str, Any]) -> list[tuple[str, str]]:
-        if spec.get("schedule_type") != "trigger":
+    def _existing_dependencies(spec: Any) -> list[tuple[str, str]]:
+        if not isinstance(spec, dict) or spec.get("schedule_type") != "trigger":
             return []
         return sorted({(c["job_id"], c.get("on", "success")) for c in spec.get("trigger_conditions") or []})
 
@@ -180,3 +328,24 @@ class JobService:
         return job_document(stored, job_id=job_id, name=name, kind=kind, description=built.description,
                             timezone_name=built.timezone, paused=paused, created_at=created_at,
                             updated_at=updated_at)
+
+
+def _stored(row: Any) -> dict[str, Any]:
+    """A stored job's definition, or nothing when it cannot be read (the request then replaces it)."""
+    return row.spec if isinstance(row.spec, dict) else {}
+
+
+def _fires_again(trigger: Any) -> bool:
+    now = datetime.now(UTC)
+    upcoming = trigger.get_next_fire_time(None, now)
+    return upcoming is not None and upcoming >= now
+
+
+def _kept_due(trigger: Any, due: float | None) -> datetime | None:
+    """When a rebuilt trigger fires next: a fire already due stays due (catch-up records it), a future
+    one is computed anew (the old trigger may have been wrong)."""
+    if due is None:
+        return None
+    now = datetime.now(UTC)
+    moment = datetime.fromtimestamp(due, UTC)
+    return trigger.get_next_fire_time(None, moment) if moment < now else None

@@ -1,14 +1,17 @@
 """Jobs that run when other jobs finish (``schedule_type: trigger``).
 
 A finished run costs one indexed lookup of the jobs that depend on its job; the evaluation runs on
-its own thread so the finishing run never waits for it.
+its own thread so the finishing run never waits for it. Evaluations run one at a time and each
+waits until the run it asks for is recorded, so the next one sees it; the run's fire key names the
+upstream runs that completed the condition, so two evaluations (or two servers) that see the same
+finished upstream runs record one run.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..api.payloads import TriggerCondition
@@ -18,7 +21,8 @@ from ..storage.store import Store
 
 log = logging.getLogger(__name__)
 
-Submit = Callable[[str, str], Any]
+Submit = Callable[..., Future]
+RECORD_TIMEOUT = 60.0
 
 
 class DependencyTrigger:
@@ -31,34 +35,41 @@ class DependencyTrigger:
         """Event listener: hand finished runs to the evaluation thread."""
         run = event.get("run") or {}
         if event.get("type") == "run" and run.get("status") in ("success", "failure"):
-            self._pool.submit(self._evaluate, run["job_id"], run["status"])
+            self._pool.submit(self._evaluate, run["job_id"], run["id"], run["status"])
 
     def stop(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _evaluate(self, upstream_id: str, outcome: str) -> None:
+    def _evaluate(self, upstream_id: str, upstream_run: int, outcome: str) -> None:
         try:
             downstream_ids = self._store.dependents(upstream_id)
             jobs = self._store.job_specs(downstream_ids) if downstream_ids else {}
             for job in jobs.values():
-                if self._satisfied(job.id, job.spec, upstream_id, outcome):
-                    self._submit(job.id, "trigger")
+                if not isinstance(job.spec, dict):
+                    continue  # broken: it says so on the job
+                key = self._completed(job.id, job.spec, upstream_id, upstream_run, outcome)
+                if key is not None:
+                    self._submit(job.id, "trigger", key=key).result(RECORD_TIMEOUT)
         except Exception:
             log.exception("evaluating the jobs that depend on %s failed", upstream_id)
 
-    def _satisfied(self, job_id: str, spec: dict[str, Any], upstream_id: str, outcome: str) -> bool:
+    def _completed(self, job_id: str, spec: dict[str, Any], upstream_id: str, upstream_run: int,
+                   outcome: str) -> str | None:
+        """The fire key of the run this finished upstream run completes, or ``None``."""
         conditions = [TriggerCondition(**condition) for condition in spec.get("trigger_conditions") or []]
         if not any(c.job_id == upstream_id and c.on == outcome for c in conditions):
-            return False
+            return None
         if spec.get("logical_operator", "AND") == "OR":
-            return True
+            return f"after:{upstream_run}"
         # AND: every upstream's latest outcome matches, and each has finished since this job last fired
         last_fired = self._store.latest_run_time(job_id, "trigger") or 0.0
+        completing = []
         for condition in conditions:
             latest = self._store.latest_finished(condition.job_id)
             if latest is None or latest.status != condition.on or (latest.finished_at or 0.0) <= last_fired:
-                return False
-        return True
+                return None
+            completing.append(latest.id)
+        return "after:" + ",".join(str(run_id) for run_id in sorted(set(completing)))
 
 
 def check_no_cycle(store: Store, job_id: str, upstream_ids: list[str]) -> None:

@@ -1,9 +1,8 @@
 """Turn a validated :class:`TriggerSpec` into an APScheduler trigger, words, and a preview.
 
-All date arithmetic is APScheduler's; crontab text is parsed by croniter. What is ours is the
-mapping between the two, in particular crontab's day-of-week (0 or 7 = Sunday, where APScheduler
-counts 0 = Monday) and crontab's rule that a restricted day-of-month and day-of-week match
-*either* (APScheduler would require both), expressed with an ``OrTrigger``.
+Cron expressions and the daily/weekly/monthly/every-N-days dates count in the job's wall clock
+(:mod:`.wallclock`, cron's rules across daylight-saving changes); intervals count real time
+(APScheduler's ``IntervalTrigger``). Every trigger gives its fire times in UTC.
 """
 
 from __future__ import annotations
@@ -16,17 +15,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from croniter import croniter
-from croniter.croniter import CroniterError
 
 from ..api.payloads import TriggerSpec
 from ..errors import Invalid
+from .wallclock import UTC, CronSimError, CrontabTrigger, EveryDaysTrigger, resolve_wall_time
 
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
 WEEKDAY_WORDS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 PAST_DATE_TOLERANCE = timedelta(seconds=60)
@@ -51,17 +46,30 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_datetime(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime:
-    """ISO-8601 with or without offset; a naive time is read in the job's zone."""
+    """ISO-8601 with or without offset, as an instant in UTC. A naive time is read in the job's zone:
+    in a repeated hour its first occurrence, in a skipped hour the first valid instant after it."""
+    value = _parse_iso(text, field)
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{field}: {text!r} is not an ISO-8601 date-time (e.g. 2026-01-31T09:30:00Z)", field) from None
-    value = value.replace(tzinfo=tz) if value.tzinfo is None else value
-    try:
-        value.astimezone(dt_timezone.utc)
+        return resolve_wall_time(value, tz) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:
         raise Invalid(f"{field}: {text!r} is out of the supported range of dates", field) from None
-    return value
+
+
+def parse_wall_time(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime:
+    """ISO-8601 as a naive wall-clock time of the job's zone: a naive time as written, a time with an
+    offset as the zone's clocks showed it then."""
+    value = _parse_iso(text, field)
+    try:
+        return value if value.tzinfo is None else value.astimezone(tz).replace(tzinfo=None)
+    except OverflowError:
+        raise Invalid(f"{field}: {text!r} is out of the supported range of dates", field) from None
+
+
+def _parse_iso(text: str, field: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{field}: {text!r} is not an ISO-8601 date-time (e.g. 2026-01-31T09:30:00Z)", field) from None
 
 
 def build_trigger(spec: TriggerSpec, default_timezone: str, *, now: datetime | None = None,
@@ -100,27 +108,29 @@ def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bo
     if spec.date_type == "every_x_days":
         if not spec.interval_days:
             raise Invalid("interval_days: required (a positive integer) for date_type 'every_x_days'", "interval_days")
-        start = parse_datetime(spec.run_date, tz) if spec.run_date else None
-        trigger = _interval(dict(days=spec.interval_days), start, tz, "interval_days")
+        first = (parse_wall_time(spec.run_date, tz) if spec.run_date
+                 else (now + timedelta(days=spec.interval_days)).astimezone(tz).replace(tzinfo=None))
         unit = "day" if spec.interval_days == 1 else f"{spec.interval_days} days"
-        return trigger, f"Every {unit}" + (f" from {_short(start.astimezone(tz))}" if start else "")
+        return EveryDaysTrigger(spec.interval_days, first, tz), f"Every {unit} from {_short(first)}"
     if not spec.run_date:
         raise Invalid(f"run_date: required for date_type '{spec.date_type}'", "run_date")
     when = parse_datetime(spec.run_date, tz)
     if spec.date_type == "once":
         if not allow_past and when < now - PAST_DATE_TOLERANCE:
             raise Invalid(f"run_date: {spec.run_date} is in the past", "run_date")
-        return DateTrigger(run_date=when.astimezone(tz), timezone=tz), f"Once at {_short(when.astimezone(tz))}"
-    local = when.astimezone(tz)  # the offset the client sent is honoured, then read in the job's zone
+        return DateTrigger(run_date=when, timezone=UTC), f"Once at {_short(when.astimezone(tz))}"
+    local = parse_wall_time(spec.run_date, tz)  # the time of day as the job's zone reads it
     at = f"{local.hour:02d}:{local.minute:02d}"
     if spec.date_type == "daily":
-        return CronTrigger(hour=local.hour, minute=local.minute, second=0, timezone=tz), f"Every day at {at}"
-    if spec.date_type == "weekly":
+        expression, words = f"{local.minute} {local.hour} * * *", f"Every day at {at}"
+    elif spec.date_type == "weekly":
         weekday = (local.weekday() + 1) % 7  # Python: Monday = 0; crontab: Sunday = 0
-        return (CronTrigger(day_of_week=WEEKDAYS[weekday], hour=local.hour, minute=local.minute, second=0, timezone=tz),
-                f"Every {WEEKDAY_WORDS[weekday]} at {at}")
-    return (CronTrigger(day=local.day, hour=local.hour, minute=local.minute, second=0, timezone=tz),
-            f"Monthly on day {local.day} at {at}")
+        expression, words = f"{local.minute} {local.hour} * * {weekday}", f"Every {WEEKDAY_WORDS[weekday]} at {at}"
+    elif spec.last_day_of_month:
+        expression, words = f"{local.minute} {local.hour} L * *", f"Monthly on the last day at {at}"
+    else:
+        expression, words = f"{local.minute} {local.hour} {local.day} * *", f"Monthly on day {local.day} at {at}"
+    return CrontabTrigger(expression, tz, start=when), words
 
 
 def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str]:
@@ -136,8 +146,9 @@ def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str
 
 
 def _interval(amounts: dict[str, int], start: datetime | None, tz: ZoneInfo, field: str) -> IntervalTrigger:
+    """Real-time intervals (APScheduler counts in timestamps); fire times in UTC."""
     try:
-        return IntervalTrigger(**amounts, start_date=start, timezone=tz)
+        return IntervalTrigger(**amounts, start_date=start, timezone=UTC)
     except (OverflowError, ValueError):
         raise Invalid(f"{field}: the interval is too large", field) from None
 
@@ -168,7 +179,9 @@ def _cron_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str]:
 
 
 def _expression_from_fields(fields: dict[str, str]) -> str:
-    """Separate fields (MXX style) with APScheduler's defaults: '*' above the finest field given, 0 below."""
+    """Separate fields (MXX style) with APScheduler's defaults: '*' above the finest field given, 0 below.
+
+    Without a second other than 0 it is a 5-field crontab line, so that cron's fixed-time rules apply."""
     significance = ("month", "day", "day_of_week", "hour", "minute", "second")
     finest = max(significance.index(name) for name in fields)
     values = {}
@@ -178,45 +191,37 @@ def _expression_from_fields(fields: dict[str, str]) -> str:
         if not value or any(char.isspace() for char in value):
             raise Invalid(f"{name}: {fields[name]!r} is not a cron field (no spaces inside a field)", name)
         values[name] = value
-    return " ".join(values[name] for name in CRON_FIELDS)
+    names = CRON_FIELDS if values["second"] != "0" else CRON_FIELDS[1:]
+    return " ".join(values[name] for name in names)
 
 
-def crontab_trigger(expression: str, tz: ZoneInfo, field: str = "cron_expression") -> BaseTrigger:
-    """A crontab line (5 fields, or 6 with seconds first) as an APScheduler trigger with crontab semantics."""
+def crontab_trigger(expression: str, tz: ZoneInfo, field: str = "cron_expression") -> CrontabTrigger:
+    """A crontab line (5 fields ``m h dom mon dow``, or 6 with seconds first) with crontab's meaning:
+    day-of-week 0 and 7 are Sunday, and when day-of-month and day-of-week are both restricted (neither
+    starts with ``*``) a day matching either one fires."""
     count = len(expression.split())
     if count not in (5, 6):
         raise Invalid(f"{field}: expected 5 fields 'minute hour day month day_of_week' (or 6 with seconds first), "
                       f"got {count}", field)
     try:
-        expanded, nth_weekdays = croniter.expand(expression, second_at_beginning=count == 6)
-    except (CroniterError, ValueError, KeyError, IndexError) as error:
-        raise Invalid(f"{field}: invalid cron expression {expression!r}: {error}", field) from None
-    minute, hour, day, month, weekday = (_join(values) for values in expanded[:5])
-    second = _join(expanded[5]) if count == 6 else "0"
-    day = day.replace("l", "last")
-    weekday_names = "*" if weekday == "*" else ",".join(
-        sorted({WEEKDAYS[number % 7] for number in expanded[4] if number not in nth_weekdays}, key=WEEKDAYS.index))
-    nth_days = ",".join(f"{_ordinal(n)} {WEEKDAYS[number % 7]}"
-                        for number, ns in sorted(nth_weekdays.items()) for n in sorted(ns))
-    common = {"second": second, "minute": minute, "hour": hour, "month": month, "timezone": tz}
-    restricted_day, restricted_weekday = day != "*", weekday_names not in ("*", "")
-    try:
-        alternatives = [CronTrigger(day=nth_days, **common)] if nth_days else []
-        if restricted_day and restricted_weekday:  # crontab: either one matching is enough
-            alternatives += [CronTrigger(day=day, **common), CronTrigger(day_of_week=weekday_names, **common)]
-        elif restricted_day or restricted_weekday or not alternatives:
-            alternatives.append(CronTrigger(day=day, day_of_week=weekday_names or "*", **common))
-    except ValueError as error:
-        raise Invalid(f"{field}: invalid cron expression {expression!r}: {error}", field) from None
-    return alternatives[0] if len(alternatives) == 1 else OrTrigger(alternatives)
+        return CrontabTrigger(expression, tz)
+    except CronSimError as error:
+        raise Invalid(f"{field}: invalid cron expression {expression!r}: {_cron_problem(expression, error)}",
+                      field) from None
 
 
-def _join(values: list) -> str:
-    return "*" if values == ["*"] else ",".join(str(value) for value in values)
+CRON_FIELD_RULES = {"second": "0-59", "minute": "0-59", "hour": "0-23", "day-of-month": "1-31 or L",
+                    "month": "1-12 or jan-dec", "day-of-week": "0-7 or sun-sat (0 and 7 are Sunday), 5#2, 5L"}
 
 
-def _ordinal(n: int) -> str:
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+def _cron_problem(expression: str, error: CronSimError) -> str:
+    """Which field is wrong, its text, and what it accepts (cronsim says only "Bad minute")."""
+    name = str(error).removeprefix("Bad ").strip()
+    if name not in CRON_FIELD_RULES:
+        return str(error).lower() or "not a cron expression"
+    names = list(CRON_FIELD_RULES) if len(expression.split()) == 6 else list(CRON_FIELD_RULES)[1:]
+    text = expression.split()[names.index(name)]
+    return f"the {name} field {text!r} is not valid (values {CRON_FIELD_RULES[name]}, with lists, ranges and */n steps)"
 
 
 def _short(moment: datetime) -> str:
@@ -224,7 +229,7 @@ def _short(moment: datetime) -> str:
 
 
 def next_fire_times(trigger: BaseTrigger | None, count: int, now: datetime | None = None) -> list[datetime]:
-    """The next ``count`` fire times of ``trigger`` after ``now`` (APScheduler does the arithmetic)."""
+    """The next ``count`` fire times (UTC, strictly increasing) of ``trigger`` from ``now`` on."""
     if trigger is None:
         return []
     now = now or datetime.now(dt_timezone.utc)
@@ -238,5 +243,5 @@ def next_fire_times(trigger: BaseTrigger | None, count: int, now: datetime | Non
         if upcoming is None:
             break
         times.append(upcoming)
-        previous, now = upcoming, upcoming + timedelta(microseconds=1)
+        previous = upcoming
     return times

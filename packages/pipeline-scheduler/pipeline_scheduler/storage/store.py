@@ -1,4 +1,4 @@
-"""Our tables (jobs, runs, dependencies) beside APScheduler's job store, in one database.
+"""Reads and writes of our tables (jobs, runs, dependencies) beside APScheduler's job store.
 
 These tables are the source of truth for everything a user sees. APScheduler's own table keeps
 only the trigger and our job id; the single thing we read from it is its indexed
@@ -12,101 +12,19 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, String, Text, column, create_engine, delete,
-                        event, func, insert, select, table, update)
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine, Row
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-APSCHEDULER_TABLE = "apscheduler_jobs"
-ACTIVE_STATUSES = ("queued", "running")
-FINISHED_STATUSES = ("success", "failure", "timed_out", "cancelled", "interrupted", "skipped")
-
-_apscheduler_jobs = table(APSCHEDULER_TABLE, column("id"), column("next_run_time"))
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class JobRow(Base):
-    """A job as the user defined it, plus the pre-rendered JSON document the API serves."""
-
-    __tablename__ = "ps_jobs"
-
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    schedule_type: Mapped[str] = mapped_column(String(16), index=True)
-    spec: Mapped[dict] = mapped_column(JSON)
-    document: Mapped[str] = mapped_column(Text)
-    description: Mapped[str] = mapped_column(Text)
-    timezone: Mapped[str] = mapped_column(String(64))
-    paused: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[float] = mapped_column(Float, index=True)
-    updated_at: Mapped[float] = mapped_column(Float)
-    last_run: Mapped[str | None] = mapped_column(Text, default=None)
-
-
-class RunRow(Base):
-    """One execution of a job, whatever started it."""
-
-    __tablename__ = "ps_runs"
-    __table_args__ = (Index("ix_ps_runs_job_id_id", "job_id", "id"), Index("ix_ps_runs_status_id", "status", "id"))
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(String(128))
-    job_name: Mapped[str] = mapped_column(String(200))
-    execution_id: Mapped[str] = mapped_column(String(255), unique=True)
-    triggered_by: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text, default=None)
-    scheduled_for: Mapped[float | None] = mapped_column(Float, default=None)
-    queued_at: Mapped[float] = mapped_column(Float)
-    started_at: Mapped[float | None] = mapped_column(Float, default=None)
-    finished_at: Mapped[float | None] = mapped_column(Float, default=None)
-    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
-    pid: Mapped[int | None] = mapped_column(Integer, default=None)
-    log_path: Mapped[str | None] = mapped_column(Text, default=None)
-    output_tail: Mapped[str | None] = mapped_column(Text, default=None)
-
-
-class DependencyRow(Base):
-    """Edge of the dependency graph: ``downstream`` runs when ``upstream`` finishes with ``on``."""
-
-    __tablename__ = "ps_dependencies"
-
-    upstream_id: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
-    downstream_id: Mapped[str] = mapped_column(String(128), ForeignKey("ps_jobs.id", ondelete="CASCADE"),
-                                               primary_key=True, index=True)
-    on: Mapped[str] = mapped_column(String(16), primary_key=True)
-
-
-RUN_COLUMNS = tuple(RunRow.__table__.columns)
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
+from .schema import migrate
+from .tables import (ACTIVE_STATUSES, FINISHED_STATUSES, RUN_COLUMNS, DependencyRow, JobRow, RunRow,
+                     apscheduler_jobs, insert_or_ignore)
 
 class Store:
     """Reads and writes of jobs, runs and dependencies."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        migrate(engine)
 
     # -- jobs -------------------------------------------------------------------------------
     def save_job(self, row: dict[str, Any], dependencies: Sequence[tuple[str, str]]) -> None:
@@ -142,6 +60,11 @@ class Store:
                                 .where(JobRow.id.in_(list(set(job_ids))))).all()
         return {row.id: row for row in rows}
 
+    def all_jobs(self) -> list[Row]:
+        """Every job row as stored, oldest first."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(JobRow.__table__).order_by(JobRow.created_at, JobRow.id)).all()
+
     def jobs_of_kind(self, kind: str) -> list[Row]:
         with self.engine.connect() as conn:
             return conn.execute(select(JobRow.id, JobRow.name, JobRow.spec, JobRow.paused, JobRow.description)
@@ -162,13 +85,14 @@ class Store:
     def job_documents(self, job_id: str | None = None, limit: int | None = None, offset: int = 0,
                       on_demand: bool | None = None, job_ids: Iterable[str] | None = None,
                       with_keys: bool = False) -> list[Row]:
-        """``(document, last_run, timezone, next_run_time)`` per job, oldest first, in one query
+        """``(document, last_run, timezone, next_run_time, broken)`` per job, oldest first, in one query
         (``with_keys``: preceded by ``id, created_at``)."""
-        columns = [JobRow.document, JobRow.last_run, JobRow.timezone, _apscheduler_jobs.c.next_run_time]
+        columns = [JobRow.document, JobRow.last_run, JobRow.timezone, apscheduler_jobs.c.next_run_time,
+                   JobRow.broken]
         if with_keys:
             columns = [JobRow.id, JobRow.created_at, *columns]
         query = (select(*columns)
-                 .select_from(JobRow.__table__.outerjoin(_apscheduler_jobs, _apscheduler_jobs.c.id == JobRow.id)))
+                 .select_from(JobRow.__table__.outerjoin(apscheduler_jobs, apscheduler_jobs.c.id == JobRow.id)))
         if job_id is not None:
             query = query.where(JobRow.id == job_id)
         if job_ids is not None:
@@ -196,7 +120,7 @@ class Store:
     def latest_finished(self, job_id: str) -> Row | None:
         """The newest run of ``job_id`` that ended with success or failure."""
         with self.engine.connect() as conn:
-            return conn.execute(select(RunRow.status, RunRow.finished_at)
+            return conn.execute(select(RunRow.id, RunRow.status, RunRow.finished_at)
                                 .where(RunRow.job_id == job_id, RunRow.status.in_(("success", "failure")))
                                 .order_by(RunRow.id.desc()).limit(1)).first()
 
@@ -206,10 +130,29 @@ class Store:
                                .where(RunRow.job_id == job_id, RunRow.triggered_by == triggered_by))
 
     # -- runs -------------------------------------------------------------------------------
-    def insert_runs(self, runs: list[dict[str, Any]]) -> list[int]:
-        """Insert several runs in one statement and commit (a burst of fires costs one commit)."""
+    def insert_runs(self, runs: list[dict[str, Any]]) -> list[int | None]:
+        """Insert several runs in one transaction (a burst of fires costs one commit).
+
+        A run whose job already has a run with its ``fire_key`` is not inserted and its id comes
+        back ``None``: a scheduled instant is recorded once, whichever server or retry fires it.
+        """
+        ids: list[int | None] = [None] * len(runs)
+        keyed = [index for index, run in enumerate(runs) if run.get("fire_key")]
+        plain = [index for index, run in enumerate(runs) if not run.get("fire_key")]
         with self.engine.begin() as conn:
-            return list(conn.scalars(insert(RunRow).returning(RunRow.id, sort_by_parameter_order=True), runs))
+            if plain:
+                inserted = conn.scalars(insert(RunRow).returning(RunRow.id, sort_by_parameter_order=True),
+                                        [runs[index] for index in plain])
+                for index, run_id in zip(plain, inserted):
+                    ids[index] = run_id
+            if keyed:
+                statement = insert_or_ignore(conn.dialect.name, RunRow, ["job_id", "fire_key"]).returning(
+                    RunRow.id, RunRow.job_id, RunRow.fire_key)
+                recorded = {(row.job_id, row.fire_key): row.id
+                            for row in conn.execute(statement, [runs[index] for index in keyed])}
+                for index in keyed:
+                    ids[index] = recorded.get((runs[index]["job_id"], runs[index]["fire_key"]))
+        return ids
 
     def update_run(self, run_id: int, **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -260,9 +203,26 @@ class Store:
             conn.execute(delete(RunRow).where(condition))
         return logs
 
-    def interrupt_active_runs(self, reason: str) -> int:
-        """Runs a crashed server left queued or running can never finish: mark them interrupted."""
-        now = time.time()
+    def interrupt_runs(self, server_ids: Iterable[str], reason: str) -> list[Row]:
+        """Runs left queued or running by servers that are gone (``server_ids``, and runs of servers
+        before 0.2 that recorded none) can never finish: mark them interrupted and return them."""
+        gone = list(server_ids)
+        owner = RunRow.server_id.in_(gone) | RunRow.server_id.is_(None) if gone else RunRow.server_id.is_(None)
+        condition = RunRow.status.in_(ACTIVE_STATUSES) & owner
         with self.engine.begin() as conn:
-            return conn.execute(update(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))
-                                .values(status="interrupted", reason=reason, finished_at=now)).rowcount
+            rows = conn.execute(select(*RUN_COLUMNS).where(condition)).all()
+            if rows:
+                conn.execute(update(RunRow).where(RunRow.id.in_([row.id for row in rows]))
+                             .values(status="interrupted", reason=reason, finished_at=time.time()))
+        return rows
+
+    def set_broken(self, job_id: str, reason: str | None) -> bool:
+        """Record why a job cannot be scheduled (``None``: it can); whether anything changed."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(JobRow).where(JobRow.id == job_id, JobRow.broken.is_distinct_from(reason))
+                                .values(broken=reason)).rowcount > 0
+
+    def broken_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(JobRow).where(JobRow.broken.is_not(None)))
+
