@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from server_process import ServerProcess
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
@@ -80,3 +82,19 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last value: {result!r})")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def servers(tmp_path: Any) -> Callable[..., ServerProcess]:
+    """``servers(**traits)`` starts a Jupyter Server in its own process on ``tmp_path`` (several share
+    it, and its database); each is killed at the end."""
+    started: list[ServerProcess] = []
+
+    def start(**options: Any) -> ServerProcess:
+        server = ServerProcess(tmp_path, **{"timezone": "UTC", **options}).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.crash()

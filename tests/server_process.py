@@ -54,11 +54,18 @@ class ServerProcess:
         raise TimeoutError("server did not answer")
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        return json.loads(self.raw(method, path, body) or b"null")
+
+    def text(self, path: str) -> str:
+        """A ``GET`` answered with text (a run's log)."""
+        return self.raw("GET", path).decode()
+
+    def raw(self, method: str, path: str, body: Any = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/pipeline-scheduler/{path}", data=data,
                                          method=method, headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
+            return response.read()
 
     def wait_for(self, predicate, timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout

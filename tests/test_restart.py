@@ -7,23 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import psutil
-import pytest
-
-from server_process import ServerProcess
-
-
-@pytest.fixture
-def servers(tmp_path: Path):
-    started: list[ServerProcess] = []
-
-    def start(**options) -> ServerProcess:
-        server = ServerProcess(tmp_path, timezone="UTC", **options).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.crash()
 
 
 def test_jobs_and_runs_survive_a_restart(servers, tmp_path: Path) -> None:

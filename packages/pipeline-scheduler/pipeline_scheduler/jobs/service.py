@@ -32,6 +32,7 @@ from ..scheduling.scheduler import SchedulerService, StoredJob
 from ..scheduling.triggers import BuiltTrigger, build_trigger, next_fire_times, parse_datetime, zone
 from ..scheduling.wallclock import ONE_MICROSECOND, UTC
 from ..storage.store import Store
+from ..storage.tables import UnreadableJSON
 from .listing import JobListing
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,6 @@ class JobService:
             stored = StoredJob(job_id, due, None, problem)
             if self._reconcile_one(row, stored) == "rebuilt":
                 log.warning("the stored trigger of job %s was unreadable (%s) and was rebuilt", job_id, problem)
-            self._scheduler.jobstore.readable_again(job_id)
 
     def note_target(self, job_id: str, problem: str | None) -> None:
         """A run found the job's target missing (``problem``) or started it fine (``None``)."""
@@ -205,7 +205,8 @@ class JobService:
     def _reconcile_one(self, row: Any, stored: StoredJob | None) -> str | None:
         try:
             if not isinstance(row.spec, dict):
-                raise Invalid("its stored definition is not valid JSON")
+                raise Invalid("its stored definition is not valid JSON" if isinstance(row.spec, UnreadableJSON)
+                              else "its stored definition is not a JSON object")
             spec = parse_payload(JobSpec, row.spec)
             spec.origin = row.spec.get("origin", "api")
             if (spec.schedule_type, spec.date_type if spec.schedule_type == "date" else None) in ANCHORED \

@@ -37,6 +37,10 @@ class DependencyTrigger:
         if event.get("type") == "run" and run.get("status") in ("success", "failure"):
             self._pool.submit(self._evaluate, run["job_id"], run["id"], run["status"])
 
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait until the evaluations asked for so far are done (they run one at a time, in order)."""
+        self._pool.submit(lambda: None).result(timeout)
+
     def stop(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -12,7 +12,7 @@ due job to its executor, writes the job back (next run time) or deletes it, and 
 * **No lost updates between servers.** A write is conditional on the row being as it was read:
   if another server changed or deleted the job meanwhile, its version stays.
 * **Unreadable rows are reported, never deleted.** APScheduler deletes a row it cannot unpickle;
-  here the row is set aside (left out of due jobs and wake-ups until :meth:`readable_again`) and
+  here the row is set aside (left out of due jobs and wake-ups until it is written again) and
   ``on_unreadable`` decides what to do: the job's definition in our tables is the truth.
 
 A failing database never stops the scheduler thread: errors at the end of a pass are logged and
@@ -56,10 +56,6 @@ class BatchingJobStore(SQLAlchemyJobStore):
         only once they all succeed."""
         self._records.setdefault(job_id, []).extend(records)
 
-    def readable_again(self, job_id: str) -> None:
-        """A set-aside row was rewritten: it takes part in processing again."""
-        self._set_aside.discard(job_id)
-
     # -- a processing pass ------------------------------------------------------------------
     def get_due_jobs(self, now: datetime) -> list[Job]:
         self._flush()
@@ -69,8 +65,10 @@ class BatchingJobStore(SQLAlchemyJobStore):
 
     def get_next_run_time(self) -> datetime | None:
         self._in_pass = False
+        retry = datetime.now(timezone.utc) + timedelta(seconds=RETRY_SECONDS)
         try:
-            self._flush()
+            if not self._flush():
+                return retry  # fires not recorded: fire them again, but not in a busy loop
             query = (select(self.jobs_t.c.next_run_time).where(self.jobs_t.c.next_run_time.is_not(None),
                                                                *self._not_set_aside())
                      .order_by(self.jobs_t.c.next_run_time).limit(1))
@@ -79,7 +77,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
             return datetime.fromtimestamp(upcoming, timezone.utc) if upcoming is not None else None
         except Exception:
             log.exception("the scheduler's job store failed; retrying in %g s", RETRY_SECONDS)
-            return datetime.now(timezone.utc) + timedelta(seconds=RETRY_SECONDS)
+            return retry
 
     def update_job(self, job: Job) -> None:
         if self._in_pass:
@@ -87,6 +85,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
         else:
             self._flush()
             super().update_job(job)
+            self._set_aside.discard(job.id)  # rewritten: readable again
             self._on_change([job.id])
 
     def remove_job(self, job_id: str) -> None:
@@ -109,6 +108,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
     def add_job(self, job: Job) -> None:
         self._flush()
         super().add_job(job)
+        self._set_aside.discard(job.id)
         self._on_change([job.id])
 
     def remove_all_jobs(self) -> None:
@@ -137,10 +137,11 @@ class BatchingJobStore(SQLAlchemyJobStore):
             self._on_unreadable(job_id, due, reason)
         return jobs
 
-    def _flush(self) -> None:
+    def _flush(self) -> bool:
+        """Write the pass's updates of jobs whose fires were recorded; whether all were."""
         if not self._pending:
             self._records.clear()
-            return
+            return True
         pending, records, self._pending, self._records = self._pending, self._records, {}, {}
         read_states, self._read_states = self._read_states, {}
         unrecorded = _unrecorded(records)
@@ -165,6 +166,7 @@ class BatchingJobStore(SQLAlchemyJobStore):
             if removed:
                 connection.execute(self.jobs_t.delete().where(unchanged), removed)
         self._on_change(list(pending))
+        return not unrecorded
 
     def _not_set_aside(self) -> list:
         return [self.jobs_t.c.id.not_in(list(self._set_aside))] if self._set_aside else []
