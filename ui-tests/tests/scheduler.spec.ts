@@ -1,7 +1,8 @@
 /**
  * The Pipeline Scheduler in a real JupyterLab, in Chromium: entry points, the job form for every
  * trigger type with its preview, run now with the live log, edit / pause / resume / duplicate /
- * delete, server validation errors on their field, and scheduling from the file browser, the
+ * delete, server validation errors on their field, monthly schedules on the last day of the month,
+ * a broken job (its file vanished) shown and fixed, and scheduling from the file browser, the
  * notebook toolbar and the Launcher.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
@@ -246,6 +247,57 @@ test.describe('job form', () => {
     expect(weekly.date_type).toBe('weekly');
   });
 
+  test('monthly on the last day of each month: words, preview and round trip', async ({
+    page,
+    request
+  }) => {
+    const name = unique('month-end');
+    await openPanel(page);
+    const f = await newJobForm(page);
+    await f.getByTestId('field-path').fill('hello.py');
+    await f.getByTestId('field-name').fill(name);
+    await f.getByTestId('field-schedule').selectOption('monthly');
+    await f.getByTestId('field-timezone').selectOption('UTC');
+    await f.getByTestId('field-run-date').fill('2030-01-31T09:00');
+    const times = f.getByTestId('preview-times').locator('li');
+
+    // Day 31 without the option: months that lack it are skipped, and the form says so.
+    const lastDay = f.getByTestId('field-last-day');
+    await expect(lastDay).not.toBeChecked();
+    await expect(f.getByTestId('monthly-skip-hint')).toHaveText('Months without day 31 are skipped.');
+    await expect(f.getByTestId('schedule-words')).toHaveText('Every month on day 31 at 09:00');
+    await expect(times.nth(1)).toHaveAttribute('title', /^2030-03-31T09:00/);
+
+    // With it: the last day of every month (the preview comes from POST triggers/preview).
+    await lastDay.check();
+    await expect(f.getByTestId('monthly-skip-hint')).toHaveCount(0);
+    await expect(f.getByTestId('schedule-words')).toHaveText('Every month on the last day at 09:00');
+    await expect(times).toHaveCount(5);
+    const expected = ['2030-01-31', '2030-02-28', '2030-03-31', '2030-04-30', '2030-05-31'];
+    for (const [index, day] of expected.entries()) {
+      await expect(times.nth(index)).toHaveAttribute('title', new RegExp(`^${day}T09:00`));
+    }
+    await expect(times.nth(0)).toContainText('Jan 31');
+    await expect(times.nth(1)).toContainText('Feb 28');
+    await keepScreenshot(f, 'form-last-day');
+
+    const jobCard = await saveForm(page, f, name);
+    await search(page, name);
+    await expect(jobCard.getByTestId('job-trigger')).toContainText('Every month on the last day at 09:00');
+    const stored = await jobByName(request, name);
+    expect(stored.date_type).toBe('monthly');
+    expect(stored.last_day_of_month).toBe(true);
+    expect(stored.next_run_time).toMatch(/^2030-01-31T09:00/);
+
+    // Edit: the option comes back checked.
+    await jobCard.getByTestId('edit').click();
+    const edit = form(page);
+    await expect(edit.getByTestId('field-last-day')).toBeChecked();
+    await expect(edit.getByTestId('schedule-words')).toHaveText('Every month on the last day at 09:00');
+    await edit.getByTestId('cancel').click();
+    await expect(edit).toHaveCount(0);
+  });
+
   test('shows server validation errors next to their field', async ({ page }) => {
     await openPanel(page);
     const f = await newJobForm(page);
@@ -409,6 +461,64 @@ test.describe('job actions', () => {
     await dialog.locator('.jp-Dialog-button.jp-mod-warn').click();
     await expect(card(page, renamed)).toHaveCount(0);
     expect((await request.get(`${API}/jobs/${job.id}`)).status()).toBe(404);
+  });
+});
+
+test.describe('broken jobs', () => {
+  test('a job whose file vanished shows as broken; fixing its file and saving clears it', async ({
+    page,
+    request
+  }) => {
+    const tag = unique('vanish');
+    const file = `${tag}.py`;
+    await putFile(request, file, HELLO);
+    const name = `${tag}-job`;
+    const job = await createJob(request, {
+      name,
+      pipeline_path: file,
+      schedule_type: 'cron',
+      cron_expression: '0 6 * * *',
+      timezone: 'UTC'
+    });
+    // The file goes away; the next run fails saying why, and the job is marked broken.
+    expect((await request.delete(`/api/contents/${file}`)).ok()).toBeTruthy();
+    await request.post(`${API}/jobs/${job.id}/runs`, { data: { triggered_by: 'api' } });
+    await expect
+      .poll(async () => (await (await request.get(`${API}/jobs/${job.id}`)).json()).broken ?? '')
+      .toContain('cannot run');
+
+    await openPanel(page);
+    await search(page, name);
+    const jobCard = card(page, name);
+    await expect(jobCard).toHaveAttribute('data-broken', 'true');
+    const badge = jobCard.getByTestId('broken-badge');
+    await expect(badge).toBeVisible();
+    await expect(badge).toHaveAttribute('title', /no such file/);
+    await expect(jobCard.getByTestId('broken-reason')).toContainText('cannot run');
+    await keepScreenshot(panel(page), 'broken-job');
+
+    // The status filter finds it.
+    await panel(page).getByTestId('job-status-filter').selectOption('broken');
+    await expect(jobCard).toBeVisible();
+
+    // The reason opens a dialog with the full text and "Edit job".
+    await jobCard.getByTestId('broken-reason').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog.getByTestId('broken-dialog-reason')).toContainText('no such file');
+    await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+    const f = form(page);
+    await expect(f.getByTestId('form-broken')).toContainText('cannot run');
+    await expect(f.getByTestId('field-path')).toHaveValue(file);
+
+    // Put the file back and save (PUT): the job is fine again.
+    await putFile(request, file, HELLO);
+    await f.getByTestId('save').click();
+    await expect(f).toHaveCount(0);
+    await panel(page).getByTestId('job-status-filter').selectOption('all');
+    await search(page, name);
+    await expect(jobCard).toHaveAttribute('data-broken', 'false');
+    await expect(jobCard.getByTestId('broken-badge')).toHaveCount(0);
+    expect((await (await request.get(`${API}/jobs/${job.id}`)).json()).broken).toBeUndefined();
   });
 });
 

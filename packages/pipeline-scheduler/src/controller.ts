@@ -12,6 +12,7 @@ import type { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
 
 import { SchedulerAPI } from './api';
 import { describeError, SchedulerModel } from './model';
@@ -289,6 +290,39 @@ export class SchedulerController {
       },
       false
     );
+  }
+
+  /**
+   * Say why a job is broken and what fixes it; "Edit job" opens the form
+   * (saving the job fixes it).
+   */
+  async explainBroken(job: IJob): Promise<void> {
+    const reason = String(job.broken ?? '');
+    const node = document.createElement('div');
+    node.className = 'jp-PipelineScheduler-brokenDialog';
+    const why = document.createElement('p');
+    why.textContent = reason;
+    why.setAttribute('data-testid', 'broken-dialog-reason');
+    const advice = document.createElement('p');
+    advice.textContent = reason.startsWith('cannot run')
+      ? this.trans.__(
+          'The job still fires, but its runs fail until its file is back or the job is saved with another file.'
+        )
+      : this.trans.__(
+          'The job does not fire until it is saved again: edit it (saving fixes it) or delete it.'
+        );
+    node.append(why, advice);
+    const result = await showDialog({
+      title: this.trans.__('"%1" is broken', job.name || job.id),
+      body: new Widget({ node }),
+      buttons: [
+        Dialog.cancelButton({ label: this.trans.__('Close') }),
+        Dialog.okButton({ label: this.trans.__('Edit job') })
+      ]
+    });
+    if (result.button.accept) {
+      this.editJob(this.model.job(job.id) ?? job);
+    }
   }
 
   /** Show the runs of a job (or of all jobs) in the panel. */

@@ -239,7 +239,9 @@ function describeDate(
         clock(wall)
       );
     case 'monthly':
-      return trans.__('Every month on day %1 at %2', wall.day, clock(wall));
+      return fields.last_day_of_month
+        ? trans.__('Every month on the last day at %1', clock(wall))
+        : trans.__('Every month on day %1 at %2', wall.day, clock(wall));
     case 'once':
     default: {
       const pad = (n: number): string => String(n).padStart(2, '0');

@@ -11,12 +11,18 @@ export type JobStatusFilter =
   | 'running'
   | 'failed'
   | 'succeeded'
-  | 'never';
+  | 'never'
+  | 'broken';
 
 /** The orders of the job list. */
 export type JobSort = 'name' | 'next' | 'last' | 'created';
 
 const FAILED = new Set(['failure', 'timed_out', 'interrupted']);
+
+/** Whether a job is broken (`broken` carries the reason). */
+export function isBroken(job: Pick<IJob, 'broken'>): boolean {
+  return typeof job.broken === 'string' ? job.broken.length > 0 : !!job.broken;
+}
 
 /** Whether a job passes the status filter. */
 export function matchesStatus(job: IJob, status: JobStatusFilter): boolean {
@@ -34,6 +40,8 @@ export function matchesStatus(job: IJob, status: JobStatusFilter): boolean {
       return last === 'success';
     case 'never':
       return !job.last_run;
+    case 'broken':
+      return isBroken(job);
     case 'all':
     default:
       return true;
@@ -47,9 +55,9 @@ export function matchesSearch(job: IJob, search: string): boolean {
     return true;
   }
   return (
-    job.name.toLowerCase().includes(query) ||
-    (job.pipeline_path ?? '').toLowerCase().includes(query) ||
-    job.id.toLowerCase() === query
+    String(job.name ?? '').toLowerCase().includes(query) ||
+    String(job.pipeline_path ?? '').toLowerCase().includes(query) ||
+    String(job.id ?? '').toLowerCase() === query
   );
 }
 
@@ -78,7 +86,8 @@ export function filterJobs(
     job => matchesStatus(job, status) && matchesSearch(job, options.search ?? '')
   );
   const byName = (a: IJob, b: IJob): number =>
-    collator().compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    collator().compare(String(a.name ?? ''), String(b.name ?? '')) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   switch (options.sort ?? 'name') {
     case 'next':
       return result.sort((a, b) => {

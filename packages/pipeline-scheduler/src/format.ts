@@ -185,6 +185,40 @@ export function formatDate(
   }
 }
 
+/**
+ * An instant, short: its time when it falls on the day of `now` (in the
+ * browser's zone), else its date and time (`Jan 31, 09:00`).
+ */
+export function formatShortTime(
+  iso: string | null | undefined,
+  now: number = Date.now()
+): string {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  if (isNaN(date.getTime())) {
+    return '';
+  }
+  const today = new Date(now);
+  const sameDay =
+    date.getFullYear() === today.getFullYear() &&
+    date.getMonth() === today.getMonth() &&
+    date.getDate() === today.getDate();
+  const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+  return date.toLocaleString(
+    undefined,
+    sameDay
+      ? time
+      : {
+          ...time,
+          month: 'short',
+          day: 'numeric',
+          ...(date.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {})
+        }
+  );
+}
+
 /** A duration in seconds, compactly (`850 ms`, `12.3 s`, `4 min 5 s`, `2 h 3 min`). */
 export function formatDuration(
   seconds: number | null | undefined,

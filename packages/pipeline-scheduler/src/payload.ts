@@ -39,6 +39,8 @@ export interface IJobFormState {
   dateType: DateType;
   /** `YYYY-MM-DDTHH:mm[:ss]`: a wall time in `timezone` (datetime-local input). */
   runDate: string;
+  /** Monthly schedules: the last day of every month instead of `runDate`'s day. */
+  lastDayOfMonth: boolean;
   /** Days of an `every_x_days` schedule. */
   everyDays: string;
   intervalValue: string;
@@ -79,6 +81,7 @@ export function emptyForm(options: {
     scheduleType: 'date',
     dateType: 'once',
     runDate,
+    lastDayOfMonth: false,
     everyDays: '1',
     intervalValue: '1',
     intervalUnit: 'hours',
@@ -139,61 +142,82 @@ export function splitInterval(seconds: number): {
   return { value: String(seconds || 1), unit: 'seconds' };
 }
 
+const SCHEDULE_TYPES: ReadonlyArray<ScheduleType> = ['date', 'interval', 'cron', 'trigger'];
+const DATE_TYPES: ReadonlyArray<DateType> = ['once', 'daily', 'weekly', 'monthly', 'every_x_days'];
+
+/** `value` when it is one of `choices`, else `fallback` (a field may be missing or unknown). */
+function oneOf<T extends string>(value: unknown, choices: ReadonlyArray<T>, fallback: T): T {
+  return choices.includes(value as T) ? (value as T) : fallback;
+}
+
+/** A text field of a job: strings and numbers as written, anything else empty. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 /**
  * The form state of an existing job (edit), or of its copy (duplicate).
+ *
+ * A broken job may lack most fields: the form starts from what it has, and
+ * from a new job's defaults for the rest (saving sends them all, which fixes
+ * the job).
  */
 export function formFromJob(
   job: IJob,
   options: { duplicate?: boolean; copySuffix?: string } = {}
 ): IJobFormState {
-  const timezone = job.timezone || 'UTC';
-  const base = emptyForm({ timezone, path: job.pipeline_path ?? '' });
+  const timezone = textOf(job.timezone) || 'UTC';
+  const path = textOf(job.pipeline_path);
+  const base = emptyForm({ timezone, path });
+  const name = textOf(job.name);
+  const env = job.env && typeof job.env === 'object' ? job.env : {};
   const state: IJobFormState = {
     ...base,
-    name: options.duplicate
-      ? `${job.name}${options.copySuffix ?? ' (copy)'}`
-      : job.name,
-    path: job.pipeline_path ?? '',
-    scheduleType: job.schedule_type ?? 'date',
-    dateType: job.date_type ?? 'once',
+    name: options.duplicate ? `${name}${options.copySuffix ?? ' (copy)'}` : name,
+    path,
+    scheduleType: oneOf(job.schedule_type, SCHEDULE_TYPES, 'date'),
+    dateType: oneOf(job.date_type, DATE_TYPES, 'once'),
+    lastDayOfMonth: job.last_day_of_month === true,
     timezone,
     arguments: Array.isArray(job.arguments)
-      ? shellJoin(job.arguments)
-      : String(job.arguments ?? ''),
-    env: Object.entries(job.env ?? {}).map(([name, value]) => ({
+      ? shellJoin(job.arguments.map(String))
+      : textOf(job.arguments),
+    env: Object.entries(env).map(([name, value]) => ({
       name,
       value: String(value)
     })),
-    cwd: job.cwd ?? '',
-    timeout:
-      job.timeout !== null && job.timeout !== undefined ? String(job.timeout) : '',
-    overlapPolicy: job.overlap_policy ?? 'skip',
-    maxParallel: String(job.max_parallel ?? 2),
-    catchUp: job.catch_up ?? 'run_once'
+    cwd: textOf(job.cwd),
+    timeout: textOf(job.timeout),
+    overlapPolicy: oneOf(job.overlap_policy, ['skip', 'queue', 'parallel'], 'skip'),
+    maxParallel: textOf(job.max_parallel) || '2',
+    catchUp: oneOf(job.catch_up, ['run_once', 'skip'], 'run_once')
   };
+  const runDate = textOf(job.run_date) || null;
   switch (state.scheduleType) {
     case 'date':
-      state.runDate = toLocalInput(job.run_date, timezone) || base.runDate;
+      state.runDate = toLocalInput(runDate, timezone) || base.runDate;
       if (state.dateType === 'every_x_days') {
-        state.everyDays = String(job.interval_days ?? 1);
-        state.runDate = toLocalInput(job.run_date, timezone);
+        state.everyDays = textOf(job.interval_days) || '1';
+        state.runDate = toLocalInput(runDate, timezone);
       }
       break;
     case 'interval': {
       const split = splitInterval(intervalSeconds(job));
       state.intervalValue = split.value;
       state.intervalUnit = split.unit;
-      state.intervalStart = toLocalInput(job.run_date, timezone);
+      state.intervalStart = toLocalInput(runDate, timezone);
       break;
     }
     case 'cron':
-      state.cronExpression = job.cron_expression ?? cronFields(job) ?? '';
+      state.cronExpression = textOf(job.cron_expression) || (cronFields(job) ?? '');
       break;
     case 'trigger':
-      state.conditions = (job.trigger_conditions ?? []).map(c => ({
-        jobId: c.job_id,
-        on: c.on === 'failure' ? 'failure' : 'success'
-      }));
+      state.conditions = (Array.isArray(job.trigger_conditions) ? job.trigger_conditions : [])
+        .filter(c => c && typeof c === 'object')
+        .map(c => ({
+          jobId: textOf(c.job_id),
+          on: c.on === 'failure' ? 'failure' : 'success'
+        }));
       state.logicalOperator = job.logical_operator === 'OR' ? 'OR' : 'AND';
       break;
   }
@@ -229,6 +253,7 @@ export function scheduleFromForm(state: IJobFormState): IScheduleFields {
     schedule_type: state.scheduleType,
     date_type: 'once',
     run_date: null,
+    last_day_of_month: null,
     interval_days: null,
     interval_hours: null,
     interval_minutes: null,
@@ -248,6 +273,9 @@ export function scheduleFromForm(state: IJobFormState): IScheduleFields {
     case 'date':
       fields.date_type = state.dateType;
       fields.run_date = fromLocalInput(state.runDate);
+      if (state.dateType === 'monthly') {
+        fields.last_day_of_month = state.lastDayOfMonth;
+      }
       if (state.dateType === 'every_x_days') {
         fields.interval_days = integer(state.everyDays);
       }
@@ -397,6 +425,8 @@ export function formFieldOf(
       return 'scheduleType';
     case 'run_date':
       return state?.scheduleType === 'interval' ? 'intervalStart' : 'runDate';
+    case 'last_day_of_month':
+      return 'runDate';
     case 'interval_days':
       return state?.scheduleType === 'interval' ? 'interval' : 'everyDays';
     case 'interval_hours':

@@ -138,6 +138,11 @@ export interface IScheduleFields {
   schedule_type?: ScheduleType;
   date_type?: DateType;
   run_date?: string | null;
+  /**
+   * `date_type: "monthly"` only: fire on the last day of every month (at
+   * `run_date`'s time) instead of on `run_date`'s day.
+   */
+  last_day_of_month?: boolean | null;
   interval_days?: number | null;
   interval_hours?: number | null;
   interval_minutes?: number | null;
@@ -170,16 +175,22 @@ export interface IJobPayload extends IScheduleFields {
   paused?: boolean;
 }
 
-/** A scheduled job. */
+/**
+ * A scheduled job.
+ *
+ * A broken job whose stored definition cannot be read may come with little
+ * more than its id, name, kind, trigger, zone, paused, dates, next run time
+ * and last run: every other field may be missing.
+ */
 export interface IJob extends IJobPayload {
   id: string;
   name: string;
   /** The executor that runs it: `python_file`, `python_code`, `notebook`… */
   kind?: string;
-  pipeline_path: string | null;
+  pipeline_path?: string | null;
   /** A human-readable description of the trigger, computed by the server. */
   trigger: string;
-  schedule_type: ScheduleType;
+  schedule_type?: ScheduleType;
   timezone: string;
   /** ISO-8601 timestamp of the next run, or null when there is none. */
   next_run_time: string | null;
@@ -187,6 +198,12 @@ export interface IJob extends IJobPayload {
   created_at?: string;
   updated_at?: string;
   last_run: IRunSummary | null;
+  /**
+   * Why the job is broken; absent when it is fine. `cannot be scheduled: …`
+   * (it never fires until saved again with `PUT`) or `cannot run: …` (its
+   * target is missing: it still fires, and its runs fail saying why).
+   */
+  broken?: string;
   [key: string]: unknown;
 }
 
@@ -207,12 +224,36 @@ export interface IPreview {
   next_run_times: string[];
 }
 
+/** The server that fires scheduled jobs (holds the dispatcher lease). */
+export interface IDispatcher {
+  server_id: string;
+  /** Null when the holder of the lease is not registered (any more). */
+  host: string | null;
+  pid: number | null;
+  /** Since when it dispatches (seconds since the epoch). */
+  since: number | string | null;
+  /** Whether it is the server that answered. */
+  this_server: boolean;
+}
+
 /** Response body of `GET health`. */
 export interface IHealth {
+  /** Whether some server fires scheduled jobs (`dispatcher` is not null). */
   scheduler_running: boolean;
+  /** Whether the server that answered fires scheduled jobs. */
+  dispatching?: boolean;
+  /** The server that fires scheduled jobs; null: none does (fires are missed). */
+  dispatcher?: IDispatcher | null;
+  /** How many servers share the database. */
+  servers?: number;
+  /** The id of the server that answered. */
+  server_id?: string;
   jobs: number;
+  /** How many jobs are broken (see `IJob.broken`). */
+  broken_jobs?: number;
   running_runs: number;
   queued_runs?: number;
+  started_at?: string | null;
   version: string;
 }
 

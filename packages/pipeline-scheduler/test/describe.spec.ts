@@ -55,6 +55,23 @@ describe('describeSchedule', () => {
     ).toBe('Every month on day 31 at 23:05');
   });
 
+  it('monthly on the last day of the month', () => {
+    const monthly = { ...zone, schedule_type: 'date' as const, date_type: 'monthly' as const };
+    expect(describeSchedule({ ...monthly, run_date: '2030-01-31T09:00', last_day_of_month: true }, trans)).toBe(
+      'Every month on the last day at 09:00'
+    );
+    expect(describeSchedule({ ...monthly, run_date: '2030-01-15T23:05:00Z', last_day_of_month: true }, trans)).toBe(
+      'Every month on the last day at 00:05'
+    );
+    expect(describeSchedule({ ...monthly, run_date: '2030-01-31T09:00', last_day_of_month: false }, trans)).toBe(
+      'Every month on day 31 at 09:00'
+    );
+    // Only monthly schedules have a last day.
+    expect(
+      describeSchedule({ ...zone, schedule_type: 'date', date_type: 'daily', run_date: '2030-01-31T09:00', last_day_of_month: true }, trans)
+    ).toBe('Every day at 09:00');
+  });
+
   it('every_x_days with and without a start', () => {
     expect(
       describeSchedule({ ...zone, schedule_type: 'date', date_type: 'every_x_days', interval_days: 3 }, trans)
@@ -128,6 +145,34 @@ describe('describeJob', () => {
   it('uses our words when it can', () => {
     const job = { ...base, schedule_type: 'cron', cron_expression: '*/10 * * * *', trigger: 'Cron */10 * * * * (UTC)' } as IJob;
     expect(describeJob(job, trans)).toBe('Every 10 minutes');
+  });
+
+  it('describes a monthly job on the last day', () => {
+    const job = {
+      ...base,
+      schedule_type: 'date',
+      date_type: 'monthly',
+      run_date: '2030-01-31T09:00:00',
+      last_day_of_month: true,
+      trigger: 'Monthly on the last day at 09:00 (UTC)'
+    } as IJob;
+    expect(describeJob(job, trans)).toBe('Every month on the last day at 09:00');
+  });
+
+  it('describes a broken job that lacks its schedule fields by the server words', () => {
+    const broken = {
+      id: 'b',
+      name: 'b',
+      trigger: 'unknown (UTC)',
+      timezone: 'UTC',
+      next_run_time: null,
+      paused: false,
+      last_run: null,
+      broken: 'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it'
+    } as IJob;
+    expect(describeJob(broken, trans)).toBe('unknown');
+    expect(describeJob({ ...broken, trigger: undefined } as unknown as IJob, trans)).toBe('');
+    expect(describeJob({ ...broken, run_date: 12 } as unknown as IJob, trans)).toBe('unknown');
   });
 
   it("falls back to the server's words (without the zone)", () => {

@@ -1,4 +1,4 @@
-import { filterJobs, matchesStatus, mergeRun, runMatches } from '../src/filters';
+import { filterJobs, isBroken, matchesSearch, matchesStatus, mergeRun, runMatches } from '../src/filters';
 import { IJob, IRun } from '../src/tokens';
 import { job, run } from './fixtures';
 
@@ -50,6 +50,31 @@ describe('filterJobs', () => {
     expect(names(filterJobs(jobs, { status: 'succeeded' }))).toEqual(['ok']);
     expect(names(filterJobs(jobs, { status: 'never' }))).toEqual(['job10']);
     expect(matchesStatus(jobs[0], 'all')).toBe(true);
+  });
+
+  it('filters broken jobs, even those that lack most fields', () => {
+    const unreadable = {
+      id: 'corrupt',
+      name: 'corrupt',
+      trigger: 'unknown',
+      timezone: 'UTC',
+      paused: false,
+      next_run_time: null,
+      last_run: null,
+      broken: 'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it'
+    } as IJob;
+    const missing = job('gone', { broken: 'cannot run: pipeline_path: no such file or directory: gone.py' });
+    const all = [...jobs, unreadable, missing];
+    expect(names(filterJobs(all, { status: 'broken' }))).toEqual(['corrupt', 'gone']);
+    expect(isBroken(unreadable)).toBe(true);
+    expect(isBroken(jobs[0])).toBe(false);
+    expect(isBroken(job('x', { broken: '' }))).toBe(false);
+    // Search and every order cope with the missing fields.
+    expect(names(filterJobs(all, { search: 'corr' }))).toEqual(['corrupt']);
+    expect(matchesSearch({ ...unreadable, name: undefined } as unknown as IJob, 'x')).toBe(false);
+    for (const sort of ['name', 'next', 'last', 'created'] as const) {
+      expect(filterJobs(all, { sort })).toHaveLength(6);
+    }
   });
 
   it('handles a thousand jobs quickly', () => {

@@ -4,6 +4,7 @@ import {
   formatDuration,
   formatExitCode,
   formatRelative,
+  formatShortTime,
   fromLocalInput,
   hasOffset,
   isValidTimezone,
@@ -80,5 +81,18 @@ describe('exit codes', () => {
     expect(formatExitCode(-9, trans)).toBe('-9 (SIGKILL)');
     expect(formatExitCode(-31, trans)).toBe('-31 (signal 31)');
     expect(formatExitCode(null, trans)).toBe('');
+  });
+});
+
+describe('formatShortTime', () => {
+  it('shows the time on the same day, else the date too', () => {
+    const now = new Date(2030, 0, 31, 12, 0).getTime();
+    const today = formatShortTime(new Date(2030, 0, 31, 9, 0).toISOString(), now);
+    expect(today).toMatch(/09.00/);
+    expect(today).not.toMatch(/Jan/);
+    expect(formatShortTime(new Date(2030, 0, 30, 9, 0).toISOString(), now)).toMatch(/Jan/);
+    expect(formatShortTime(new Date(2029, 11, 31, 9, 0).toISOString(), now)).toMatch(/2029/);
+    expect(formatShortTime(null, now)).toBe('');
+    expect(formatShortTime('not a date', now)).toBe('');
   });
 });

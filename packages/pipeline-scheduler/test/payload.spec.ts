@@ -234,6 +234,136 @@ describe('payloadFromForm: one payload per trigger type', () => {
   });
 });
 
+describe('last day of the month (monthly schedules)', () => {
+  const monthly = (changes: Partial<IJobFormState> = {}) =>
+    form({ scheduleType: 'date', dateType: 'monthly', runDate: '2030-01-31T09:00', ...changes });
+
+  it('is off in a new form', () => {
+    expect(form().lastDayOfMonth).toBe(false);
+  });
+
+  it('is sent for monthly schedules, checked or not', () => {
+    expect(payloadFromForm(monthly({ lastDayOfMonth: true }), { mode: 'create' })).toMatchObject({
+      schedule_type: 'date',
+      date_type: 'monthly',
+      run_date: '2030-01-31T09:00:00',
+      last_day_of_month: true
+    });
+    expect(payloadFromForm(monthly(), { mode: 'create' }).last_day_of_month).toBe(false);
+    expect(payloadFromForm(monthly(), { mode: 'update' }).last_day_of_month).toBe(false);
+  });
+
+  it('is not sent for other schedules (null clears it on PUT)', () => {
+    const daily = form({ scheduleType: 'date', dateType: 'daily', lastDayOfMonth: true });
+    expect('last_day_of_month' in payloadFromForm(daily, { mode: 'create' })).toBe(false);
+    expect(payloadFromForm(daily, { mode: 'update' }).last_day_of_month).toBeNull();
+    const cron = form({ scheduleType: 'cron', cronExpression: '0 9 * * *', lastDayOfMonth: true });
+    expect(payloadFromForm(cron, { mode: 'update' }).last_day_of_month).toBeNull();
+  });
+
+  it('goes to the preview like the other schedule fields', () => {
+    expect(previewPayload(monthly({ lastDayOfMonth: true }))).toMatchObject({
+      date_type: 'monthly',
+      last_day_of_month: true,
+      count: 5
+    });
+  });
+
+  it('round-trips through a job', () => {
+    const sent = payloadFromForm(monthly({ lastDayOfMonth: true }), { mode: 'create' });
+    const state = formFromJob(job({ ...sent, id: 'abc', name: 'nightly' } as Partial<IJob>));
+    expect(state.scheduleType).toBe('date');
+    expect(state.dateType).toBe('monthly');
+    expect(state.lastDayOfMonth).toBe(true);
+    expect(state.runDate).toBe('2030-01-31T09:00');
+    expect(payloadFromForm(state, { mode: 'update' })).toMatchObject({
+      date_type: 'monthly',
+      run_date: '2030-01-31T09:00:00',
+      last_day_of_month: true
+    });
+    expect(
+      formFromJob(job({ schedule_type: 'date', date_type: 'monthly', run_date: '2030-01-31T09:00:00' }))
+        .lastDayOfMonth
+    ).toBe(false);
+  });
+
+  it('server errors on it land on the date field', () => {
+    expect(formFieldOf('last_day_of_month')).toBe('runDate');
+  });
+});
+
+describe('formFromJob of a broken job', () => {
+  // A job whose stored definition cannot be read: little more than its identity.
+  const unreadable = {
+    id: 'b1',
+    name: 'corrupt',
+    kind: 'python_file',
+    trigger: 'unknown',
+    timezone: 'Europe/Paris',
+    paused: false,
+    created_at: '2030-01-01T00:00:00+00:00',
+    updated_at: '2030-01-01T00:00:00+00:00',
+    next_run_time: null,
+    last_run: null,
+    broken: 'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it'
+  } as unknown as IJob;
+
+  it('opens with what it has and the defaults of a new job for the rest', () => {
+    const state = formFromJob(unreadable);
+    expect(state.name).toBe('corrupt');
+    expect(state.path).toBe('');
+    expect(state.timezone).toBe('Europe/Paris');
+    expect(state.scheduleType).toBe('date');
+    expect(state.dateType).toBe('once');
+    expect(state.runDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00$/);
+    expect(state.env).toEqual([]);
+    expect(state.arguments).toBe('');
+    expect(state.timeout).toBe('');
+    expect(state.catchUp).toBe('run_once');
+    // The form asks for the missing file before saving; the PUT then sends every field.
+    expect(checkForm(state, trans).path).toBeTruthy();
+    const payload = payloadFromForm({ ...state, path: 'etl/load.py' }, { mode: 'update' });
+    expect(payload).toMatchObject({ name: 'corrupt', pipeline_path: 'etl/load.py', schedule_type: 'date' });
+  });
+
+  it('survives fields of the wrong type', () => {
+    const odd = {
+      ...unreadable,
+      name: undefined,
+      timezone: undefined,
+      schedule_type: 'manual',
+      date_type: 42,
+      env: 'A=1',
+      arguments: null,
+      trigger_conditions: 'x',
+      overlap_policy: 'sometimes',
+      max_parallel: null
+    } as unknown as IJob;
+    const state = formFromJob(odd);
+    expect(state.name).toBe('');
+    expect(state.timezone).toBe('UTC');
+    expect(state.scheduleType).toBe('date');
+    expect(state.dateType).toBe('once');
+    expect(state.env).toEqual([]);
+    expect(state.overlapPolicy).toBe('skip');
+    expect(state.maxParallel).toBe('2');
+    expect(formFromJob({ ...odd, schedule_type: 'trigger' } as IJob).conditions).toEqual([]);
+    expect(formFromJob({ ...odd, schedule_type: 'cron' } as IJob).cronExpression).toBe('');
+  });
+
+  it('keeps the fields of a job broken by an invalid cron, to fix it', () => {
+    const state = formFromJob(
+      job({
+        schedule_type: 'cron',
+        cron_expression: '61 * * * *',
+        broken: "cannot be scheduled: cron_expression: invalid cron expression '61 * * * *'"
+      })
+    );
+    expect(state.cronExpression).toBe('61 * * * *');
+    expect(state.path).toBe('etl/load.py');
+  });
+});
+
 describe('previewPayload', () => {
   it('is the schedule with a count, and nothing for trigger jobs', () => {
     expect(previewPayload(form({ scheduleType: 'cron', cronExpression: '0 9 * * *' }))).toEqual({

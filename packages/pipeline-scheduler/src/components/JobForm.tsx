@@ -111,6 +111,7 @@ export function JobForm(props: IJobFormProps): JSX.Element {
   }, [focusRequest]);
 
   const form: IFormContext = { prefix, state, trans, errorOf, update };
+  const broken = jobId ? model.job(jobId)?.broken : undefined;
   const isPipeline = isPipelinePath(state.path);
   const canGenerate = controller.canGenerateCode;
 
@@ -126,6 +127,16 @@ export function JobForm(props: IJobFormProps): JSX.Element {
       <h2 className="jp-PipelineScheduler-formTitle">
         {jobId ? trans.__('Edit scheduled job') : trans.__('New scheduled job')}
       </h2>
+      {broken && (
+        <div className="jp-PipelineScheduler-error" data-testid="form-broken">
+          <strong>{trans.__('This job is broken:')}</strong> {String(broken)}
+          <div>
+            {String(broken).startsWith('cannot run')
+              ? trans.__('Choose a file that exists and save, or put the file back.')
+              : trans.__('Check the fields below and save: saving the job fixes it.')}
+          </div>
+        </div>
+      )}
       {generalError && (
         <div
           className="jp-PipelineScheduler-error jp-PipelineScheduler-formError"

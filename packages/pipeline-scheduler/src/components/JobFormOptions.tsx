@@ -92,7 +92,9 @@ export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
         form={form}
         field="catchUp"
         label={trans.__('Missed runs')}
-        help={trans.__('Runs that were due while the server was down.')}
+        help={trans.__(
+          'Runs due while no server was firing jobs. Every missed run is recorded: with "run the latest", the latest one runs and the others are recorded as skipped; with "skip them", all are recorded as skipped.'
+        )}
       >
         <FormSelect
           form={form}
@@ -101,7 +103,7 @@ export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
           onValue={value => update({ catchUp: value as IJobFormState['catchUp'] }, 'catchUp')}
           testid="field-catch-up"
           options={[
-            ['run_once', trans.__('run once when the server is back')],
+            ['run_once', trans.__('run the latest when a server is back')],
             ['skip', trans.__('skip them')]
           ]}
         />

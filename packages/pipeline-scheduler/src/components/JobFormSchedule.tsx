@@ -101,9 +101,17 @@ export function JobFormSchedule(props: {
     once: trans.__('In the job\'s time zone.'),
     daily: trans.__('Runs every day at this time (the date itself is not used).'),
     weekly: trans.__('Runs every week on the weekday of this date, at this time.'),
-    monthly: trans.__('Runs every month on the day of this date, at this time.'),
+    monthly: state.lastDayOfMonth
+      ? trans.__('Runs on the last day of every month at this time, from this date on.')
+      : trans.__('Runs every month on the day of this date, at this time.'),
     every_x_days: ''
   };
+  // A monthly day that some months lack (29-31): those months are skipped.
+  const monthDay = /^\d{4}-\d{2}-(\d{2})/.exec(state.runDate.trim());
+  const skippedDay =
+    kind === 'monthly' && !state.lastDayOfMonth && monthDay && Number(monthDay[1]) > 28
+      ? Number(monthDay[1])
+      : null;
 
   return (
     <fieldset className="jp-PipelineScheduler-section">
@@ -136,7 +144,31 @@ export function JobFormSchedule(props: {
           help={dateHelps[state.dateType]}
           type="datetime-local"
           testid="field-run-date"
-        />
+        >
+          {kind === 'monthly' && (
+            <>
+              <label className="jp-PipelineScheduler-checkbox jp-mod-option">
+                <input
+                  type="checkbox"
+                  checked={state.lastDayOfMonth}
+                  onChange={event =>
+                    update({ lastDayOfMonth: event.target.checked }, 'runDate')
+                  }
+                  data-testid="field-last-day"
+                />
+                {trans.__('On the last day of each month')}
+              </label>
+              {skippedDay !== null && (
+                <div
+                  className="jp-PipelineScheduler-help jp-PipelineScheduler-warning"
+                  data-testid="monthly-skip-hint"
+                >
+                  {trans.__('Months without day %1 are skipped.', skippedDay)}
+                </div>
+              )}
+            </>
+          )}
+        </InputField>
       )}
 
       {kind === 'every_x_days' && (

@@ -18,7 +18,7 @@ import {
 import type { SchedulerController } from '../controller';
 import { resumeIcon } from '../icons';
 import { describeJob } from '../describe';
-import { filterJobs, JobSort, JobStatusFilter } from '../filters';
+import { filterJobs, isBroken, JobSort, JobStatusFilter } from '../filters';
 import { formatDate, formatDuration, formatRelative } from '../format';
 import { IJob } from '../tokens';
 import { ChoiceSelect, IconButton, StatusBadge, useNow, useSignal } from './common';
@@ -149,7 +149,8 @@ export function JobList(props: IJobListProps): JSX.Element {
               ['running', trans.__('Running now')],
               ['failed', trans.__('Last run failed')],
               ['succeeded', trans.__('Last run succeeded')],
-              ['never', trans.__('Never run')]
+              ['never', trans.__('Never run')],
+              ['broken', trans.__('Broken')]
             ]}
           />
           <ChoiceSelect
@@ -204,7 +205,7 @@ function kindIcon(job: IJob): typeof fileIcon {
   return fileIcon;
 }
 
-/** One job of the list. */
+/** One job of the list (a card of fixed height: see {@link JOB_ROW_HEIGHT}). */
 function JobCard(props: {
   job: IJob;
   controller: SchedulerController;
@@ -223,9 +224,13 @@ function JobCard(props: {
   const Icon = kindIcon(job);
   const last = job.last_run;
   const next = job.next_run_time;
+  const broken = isBroken(job) ? String(job.broken) : null;
+  const path = typeof job.pipeline_path === 'string' ? job.pipeline_path : '';
   let nextText: string;
   if (job.paused) {
     nextText = trans.__('paused');
+  } else if (broken && !next) {
+    nextText = trans.__('none until the job is fixed');
   } else if (next) {
     nextText = `${formatDate(next, job.timezone, {
       month: 'short',
@@ -240,33 +245,58 @@ function JobCard(props: {
   }
   return (
     <div
-      className={`jp-PipelineScheduler-job${job.paused ? ' jp-mod-paused' : ''}${props.highlighted ? ' jp-mod-highlighted' : ''}`}
+      className={`jp-PipelineScheduler-job${job.paused ? ' jp-mod-paused' : ''}${broken ? ' jp-mod-broken' : ''}${props.highlighted ? ' jp-mod-highlighted' : ''}`}
       data-job-id={job.id}
       data-job-name={job.name}
       data-paused={job.paused ? 'true' : 'false'}
+      data-broken={broken ? 'true' : 'false'}
       data-testid="job"
     >
       <div className="jp-PipelineScheduler-jobTop">
         <Icon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
         <span className="jp-PipelineScheduler-jobName" title={job.name} data-testid="job-name">
-          {job.name}
+          {job.name || job.id}
         </span>
+        {broken && (
+          <span
+            className="jp-PipelineScheduler-badge jp-PipelineScheduler-badge-broken"
+            title={trans.__('Broken: %1', broken)}
+            data-testid="broken-badge"
+          >
+            {trans.__('broken')}
+          </span>
+        )}
         {job.paused && (
           <span className="jp-PipelineScheduler-pill" data-testid="paused-badge">
             {trans.__('paused')}
           </span>
         )}
       </div>
-      <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" title={job.pipeline_path ?? ''}>
-        {job.pipeline_path || trans.__('(inline code)')}
-      </div>
+      {broken ? (
+        // The reason takes the file's line (the card has a fixed height); the
+        // full text is in the title and in the dialog the line opens.
+        <button
+          type="button"
+          className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-brokenReason"
+          title={path ? `${broken}\n${trans.__('File: %1', path)}` : broken}
+          onClick={() => void controller.explainBroken(job)}
+          aria-label={trans.__('Why "%1" is broken: %2', job.name || job.id, broken)}
+          data-testid="broken-reason"
+        >
+          {broken}
+        </button>
+      ) : (
+        <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" title={path}>
+          {path || trans.__('(inline code)')}
+        </div>
+      )}
       <div
         className="jp-PipelineScheduler-jobLine"
-        title={`${job.trigger}`}
+        title={String(job.trigger ?? '')}
         data-testid="job-trigger"
       >
         {words}
-        {job.schedule_type !== 'trigger' && (
+        {job.schedule_type !== 'trigger' && job.timezone && (
           <span className="jp-PipelineScheduler-muted"> · {job.timezone}</span>
         )}
       </div>

@@ -4,7 +4,14 @@ import { refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 
 import type { SchedulerController } from '../controller';
 import { filterJobs, mergeRun } from '../filters';
-import { formatDate, formatDuration, formatExitCode, formatRelative, tail } from '../format';
+import {
+  formatDate,
+  formatDuration,
+  formatExitCode,
+  formatRelative,
+  formatShortTime,
+  tail
+} from '../format';
 import { describeError } from '../model';
 import { IRun, isActive, RUN_STATUSES } from '../tokens';
 import {
@@ -207,6 +214,14 @@ export function RunList(props: {
                       {formatRelative(run.started_at ?? run.queued_at ?? run.scheduled_for, trans, Math.max(now, Date.now()))}
                     </span>
                     <span>{triggeredByLabel(run.triggered_by, trans)}</span>
+                    {run.scheduled_for && (
+                      <span
+                        title={trans.__('Scheduled for %1', formatDate(run.scheduled_for))}
+                        data-testid="run-scheduled-for"
+                      >
+                        {trans.__('for %1', formatShortTime(run.scheduled_for, Math.max(now, Date.now())))}
+                      </span>
+                    )}
                     {run.duration !== null && run.duration !== undefined && (
                       <span>{formatDuration(run.duration, trans)}</span>
                     )}

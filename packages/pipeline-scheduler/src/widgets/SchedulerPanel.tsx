@@ -84,7 +84,7 @@ export class SchedulerPanel extends SidePanel {
     controller.showJobRequested.connect((_, jobId) => {
       const job = controller.model.job(jobId);
       const jobs = { ...this._state.jobs };
-      if (job && !job.name.toLowerCase().includes(jobs.search.trim().toLowerCase())) {
+      if (job && !String(job.name ?? '').toLowerCase().includes(jobs.search.trim().toLowerCase())) {
         jobs.search = '';
       }
       jobs.status = 'all';
