@@ -253,17 +253,25 @@ class Server:
 
     Use as a context manager: the server is stopped (SIGTERM, then wait; SIGKILL only if it hangs)
     and its temporary root removed however the block ends.
+
+    ``root``: serve that existing directory instead of a fresh one (e.g. another ``Server``'s
+    ``root``, so that both share ``<root>/.amphi/scheduler.sqlite``); it is then neither created
+    nor removed here. The server's own files (log, Jupyter config/runtime dirs) stay in its own
+    temporary ``base``.
     """
 
     def __init__(self, *, keep: bool = False, verbose: bool = False, startup_timeout: float = 90.0,
-                 **scheduler_options: Any) -> None:
-        self.keep, self.verbose, self.startup_timeout = keep, verbose, startup_timeout
+                 root: Path | None = None, label: str = "server", **scheduler_options: Any) -> None:
+        self.keep, self.verbose, self.startup_timeout, self.label = keep, verbose, startup_timeout, label
         self.options = {"timezone": "UTC", **scheduler_options}
         self.token = secrets.token_hex(24)
         self.port = free_port()
         self.base = Path(tempfile.mkdtemp(prefix="amphi-bench-"))
-        self.root = self.base / "root"
-        self.root.mkdir()
+        if root is None:
+            self.root = self.base / "root"
+            self.root.mkdir()
+        else:
+            self.root = Path(root)
         self.log_path = self.base / "server.log"
         self.process: subprocess.Popen | None = None
         self.client = Client(self.port, self.token)
@@ -357,9 +365,9 @@ class Server:
             self._log.close()
             self._log = None
         if self.verbose:
-            print(f"--- server log ({self.log_path}) ---\n{self.log_tail(200)}")
+            print(f"--- {self.label} log ({self.log_path}) ---\n{self.log_tail(200)}")
         if self.keep:
-            print(f"  (kept the server's files in {self.base})")
+            print(f"  (kept the {self.label}'s files in {self.base})")
         else:
             shutil.rmtree(self.base, ignore_errors=True)
         self.process = None

@@ -12,21 +12,36 @@ read back through ``GET runs`` (paged with ``before=``). Dispatch delay = ``queu
 scheduled_for``; start delay = ``started_at - scheduled_for`` (info: runs then wait for one of
 ``max_concurrent_runs`` process slots); missed = jobs without a recorded run.
 
+Two servers, one database: two real servers started on ONE root (so one SQLite file,
+``<root>/.amphi/scheduler.sqlite``); the same burst is created half through each server (4 client
+threads on each, 8 in all, as on the one-server side); the server holding the dispatcher lease fires
+them all. After T the runs are read through both servers. Counted: duplicates (more than one run
+for a job and instant), missed, dispatch delay as above, which server dispatched (``GET health``
+before T and after the burst), compared with the one-server run of the same session.
+
 T is chosen after measuring the creation rate on a small calibration batch (removed again), so
 that every job exists well before T.
 
-    .venv/bin/python bench/fire_burst.py            # full: 1,000 jobs per side
-    .venv/bin/python bench/fire_burst.py --quick    # CI smoke: 100 jobs per side
+Exit status: 1 when a run of ours (one server or two) has duplicates or missed jobs (correctness);
+speed targets are reported, never turned into a failure.
+
+    .venv/bin/python bench/fire_burst.py               # full: 1,000 jobs per side, all three sides
+    .venv/bin/python bench/fire_burst.py --quick       # CI smoke: 100 jobs per side
+    .venv/bin/python bench/fire_burst.py --servers 1   # baseline vs one server only
+    .venv/bin/python bench/fire_burst.py --servers 2   # one server vs two servers (no APScheduler baseline)
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +66,7 @@ from common import (  # noqa: E402
 TARGET_P99 = 0.250
 CALIBRATION = 40
 MIN_LEAD = 12.0
+MIN_LEAD_QUICK = 6.0  # --quick: three sides must fit in about a minute
 FAR_FUTURE = 10 * 365 * 86400
 
 # -- baseline: plain APScheduler --------------------------------------------------------------------
@@ -65,13 +81,13 @@ def record(due: float) -> None:
         _DELAYS.append(late)
 
 
-def plan_instant(count: int, rate: float) -> float:
+def plan_instant(count: int, rate: float, quick: bool = False) -> float:
     """A whole second far enough ahead to create ``count`` jobs at ``rate`` per second, with margin."""
-    lead = max(MIN_LEAD, 2.0 * count / rate + 5.0)
+    lead = max(MIN_LEAD_QUICK if quick else MIN_LEAD, 2.0 * count / rate + 5.0)
     return float(math.ceil(time.time() + lead))
 
 
-def baseline(count: int) -> dict[str, Any]:
+def baseline(count: int, quick: bool = False) -> dict[str, Any]:
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -109,7 +125,7 @@ def baseline(count: int) -> dict[str, Any]:
             rate = CALIBRATION / (time.perf_counter() - start)
             scheduler.remove_all_jobs()
 
-            due = due_box[0] = plan_instant(count, rate)
+            due = due_box[0] = plan_instant(count, rate, quick)
             start = time.perf_counter()
             for n in range(count):
                 scheduler.add_job(record, "date", run_date=_utc(due), args=[due], id=f"job{n}")
@@ -136,6 +152,10 @@ def _utc(timestamp: float) -> Any:
 
 
 # -- ours ----------------------------------------------------------------------------------------------
+HELLO = 'print("ok")\n'
+WORKERS = 8  # client threads creating jobs (split evenly over the servers)
+
+
 def all_runs(server: Server) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     before = ""
@@ -147,86 +167,205 @@ def all_runs(server: Server) -> list[dict[str, Any]]:
         before = f"&before={page[-1]['id']}"
 
 
-def ours(count: int, args: Any) -> dict[str, Any]:
-    with Server(keep=args.keep, verbose=args.verbose, max_concurrent_runs=4) as server:
-        relative = server.write("hello.py", 'print("ok")\n')
-        far = utc_iso(time.time() + FAR_FUTURE)
-        calibration = [{"name": f"cal_{n}", "pipeline_path": relative, "schedule_type": "date", "date_type": "once",
-                        "run_date": far} for n in range(CALIBRATION)]
-        seconds, ids = create_jobs(server.client, calibration, workers=8)
-        rate = CALIBRATION / seconds
+def payload(name: str, relative: str, run_date: str) -> dict[str, Any]:
+    return {"name": name, "pipeline_path": relative, "schedule_type": "date", "date_type": "once",
+            "run_date": run_date}
+
+
+def create_split(servers: list[Server], payloads: list[dict[str, Any]]) -> tuple[float, list[list[str]]]:
+    """Create ``payloads`` in contiguous slices, one per server, all servers at once
+    (``WORKERS / len(servers)`` client threads each); ``(wall seconds, ids per server)``."""
+    if len(servers) == 1:
+        seconds, ids = create_jobs(servers[0].client, payloads, workers=WORKERS)
+        return seconds, [ids]
+    size = math.ceil(len(payloads) / len(servers))
+    slices = [payloads[n * size:(n + 1) * size] for n in range(len(servers))]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(len(servers), thread_name_prefix="bench-split") as pool:
+        results = list(pool.map(lambda pair: create_jobs(pair[0].client, pair[1], workers=WORKERS // len(servers)),
+                                zip(servers, slices)))
+    return time.perf_counter() - start, [ids for _, ids in results]
+
+
+def burst(servers: list[Server], count: int, label: str, quick: bool = False) -> dict[str, Any]:
+    """The burst on running servers sharing one database: calibrate, create ``count`` jobs due at T
+    (split over the servers), wait past T until every server is idle, read the runs back."""
+    relative = servers[0].write("hello.py", HELLO)
+    far = utc_iso(time.time() + FAR_FUTURE)
+    seconds, id_lists = create_split(servers, [payload(f"cal_{n}", relative, far) for n in range(CALIBRATION)])
+    rate = CALIBRATION / seconds
+    for server, ids in zip(servers, id_lists):
         for job_id in ids:
             server.client.call("DELETE", f"jobs/{job_id}")
 
-        due = plan_instant(count, rate)
-        print(f"  ours: calibrated at {rate:,.0f} jobs/s; T = {utc_iso(due)} ({due - time.time():.0f} s ahead)",
-              flush=True)
-        payloads = [{"name": f"burst_{n:04d}", "pipeline_path": relative, "schedule_type": "date",
-                     "date_type": "once", "run_date": utc_iso(due)} for n in range(count)]
-        created, ids = create_jobs(server.client, payloads, workers=8)
-        margin = due - time.time()
-        if margin <= 0:
-            raise RuntimeError(f"creation ended {-margin:.1f} s after T; the calibration underestimated it")
-        print(f"  ours: {count:,} jobs created in {created:.1f} s; T in {margin:.1f} s", flush=True)
-        mine = set(ids)
+    due = plan_instant(count, rate, quick)
+    print(f"  {label}: calibrated at {rate:,.0f} jobs/s; T = {utc_iso(due)} ({due - time.time():.0f} s ahead)",
+          flush=True)
+    created, id_lists = create_split(servers, [payload(f"burst_{n:04d}", relative, utc_iso(due))
+                                               for n in range(count)])
+    margin = due - time.time()
+    if margin <= 0:
+        raise RuntimeError(f"{label}: creation ended {-margin:.1f} s after T; the calibration underestimated it")
+    print(f"  {label}: {count:,} jobs created in {created:.1f} s; T in {margin:.1f} s", flush=True)
+    health_before = [server.client.get("health") for server in servers]
+    mine = {job_id for ids in id_lists for job_id in ids}
+    if len(mine) != count:
+        raise RuntimeError(f"{label}: {count} jobs created but {len(mine)} distinct ids returned")
 
-        time.sleep(max(0.0, due - time.time()) + 2.0)  # no polling around T itself
-        deadline, idle_polls = due + 150, 0
-        while time.time() < deadline:
-            health = server.client.get("health")
-            idle_polls = idle_polls + 1 if health["queued_runs"] + health["running_runs"] == 0 else 0
-            if idle_polls >= 3:
-                runs = [run for run in all_runs(server) if run["job_id"] in mine]
-                if len(runs) >= count or idle_polls >= 6:
-                    break
-            time.sleep(0.5)
-        runs = [run for run in all_runs(server) if run["job_id"] in mine]
+    def read() -> list[list[dict[str, Any]]]:
+        return [[run for run in all_runs(server) if run["job_id"] in mine] for server in servers]
 
+    time.sleep(max(0.0, due - time.time()) + 2.0)  # no polling around T itself
+    deadline, idle_polls = due + 150, 0
+    while time.time() < deadline:
+        busy = sum(health["queued_runs"] + health["running_runs"]
+                   for health in (server.client.get("health") for server in servers))
+        idle_polls = idle_polls + 1 if busy == 0 else 0
+        if idle_polls >= 3:
+            views = read()
+            if min(len({run["job_id"] for run in view}) for view in views) >= count or idle_polls >= 6:
+                break
+        time.sleep(0.5)
+    views = read()
+    health_after = [server.client.get("health") for server in servers]
+    result = analyse(views, id_lists, due, count)
+    result.update(created=created, margin=margin, health_before=health_before, health_after=health_after)
+    return result
+
+
+def analyse(views: list[list[dict[str, Any]]], id_lists: list[list[str]], due: float, count: int) -> dict[str, Any]:
+    """Figures of the runs of one burst; ``views``: the runs as each server lists them."""
+    union: dict[str, dict[str, Any]] = {}
+    for view in views:
+        for run in view:
+            union.setdefault(run["id"], run)
+    runs = list(union.values())
     scheduled = [run for run in runs if run["triggered_by"] == "schedule"]
-    statuses: dict[str, int] = {}
-    for run in scheduled:
-        statuses[run["status"]] = statuses.get(run["status"], 0) + 1
+    statuses = Counter(run["status"] for run in scheduled)
+    per_instant = Counter((run["job_id"], run["scheduled_for"]) for run in scheduled)
+    per_job = Counter(run["job_id"] for run in scheduled)
     dispatch = [parse_iso(run["queued_at"]) - parse_iso(run["scheduled_for"]) for run in scheduled]
     start = [parse_iso(run["started_at"]) - parse_iso(run["scheduled_for"]) for run in scheduled if run["started_at"]]
     ends = [parse_iso(run["finished_at"]) for run in scheduled if run["finished_at"]]
     wrong_due = sum(1 for run in scheduled if abs(parse_iso(run["scheduled_for"]) - due) > 0.001)
-    return {"created": created, "margin": margin, "executed": len(scheduled), "missed": count - len(mine & {
-        run["job_id"] for run in scheduled}), "errors": len(scheduled) - statuses.get("success", 0),
-        "dispatch": dispatch, "start": start, "finished": (max(ends) - due) if ends else math.nan,
-        "statuses": statuses, "wrong_due": wrong_due}
+    fired = set(per_job)
+    return {"executed": len(scheduled), "missed": count - len(fired),
+            "missed_by_origin": [len(set(ids) - fired) for ids in id_lists],
+            "duplicates": sum(n - 1 for n in per_instant.values() if n > 1),
+            "extra_runs": sum(n - 1 for n in per_job.values() if n > 1),
+            "other_triggers": len(runs) - len(scheduled), "view_counts": [len(view) for view in views],
+            "views_agree": len({frozenset(run["id"] for run in view) for view in views}) == 1,
+            "errors": len(scheduled) - statuses.get("success", 0), "dispatch": dispatch, "start": start,
+            "finished": (max(ends) - due) if ends else math.nan, "statuses": dict(statuses), "wrong_due": wrong_due}
 
 
-def main() -> int:
-    args = parse_args(__doc__.splitlines()[0])
-    count = 100 if args.quick else 1000
-    print(f"fire_burst: {machine_line()}")
-    print(f"  {count:,} date jobs due at one instant T, per side")
-    started = time.perf_counter()
-    print("  baseline: plain APScheduler BackgroundScheduler + SQLAlchemyJobStore (SQLite), defaults ...", flush=True)
-    base = baseline(count)
-    print(f"  baseline: done ({base['executed']} executed, {base['missed']} missed)", flush=True)
-    mine = ours(count, args)
+def settings_line(config: dict[str, Any]) -> str:
+    return (f"max_concurrent_runs={config['max_concurrent_runs']}, "
+            f"prestarted_interpreters={config['prestarted_interpreters']}, lease_seconds={config['lease_seconds']:g}, "
+            f"{config['db_url']}")
 
-    def cells(result: dict[str, Any], key: str) -> list[str]:
-        values = result[key]
-        return [ms(median(values)), ms(percentile(values, 99)), ms(max(values) if values else math.nan)]
 
+def ours(count: int, args: Any) -> dict[str, Any]:
+    with Server(keep=args.keep, verbose=args.verbose, max_concurrent_runs=4) as server:
+        config = server.client.get("config")
+        pid = server.process.pid
+        result = burst([server], count, "ours, 1 server", args.quick)
+    result["settings"] = [f"1 server (pid {pid}): {settings_line(config)}"]
+    return result
+
+
+def wait_for_pair(servers: list[Server], timeout: float = 20.0) -> list[dict[str, Any]]:
+    """Until every server counts them all and one of them holds the dispatcher lease."""
+    deadline = time.monotonic() + timeout
+    while True:
+        healths = [server.client.get("health") for server in servers]
+        holders = {(health["dispatcher"] or {}).get("server_id") for health in healths}
+        if all(health["servers"] == len(servers) for health in healths) and len(holders) == 1 and None not in holders:
+            return healths
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the servers did not agree on {len(servers)} servers and one dispatcher within "
+                               f"{timeout:.0f} s: {healths}")
+        time.sleep(0.2)
+
+
+def two_servers(count: int, args: Any) -> dict[str, Any]:
+    """The burst on two real servers on one root (one SQLite file), jobs created half through each."""
+    with contextlib.ExitStack() as stack:  # leaves in reverse: B (standby, on A's root) stops before A
+        first = stack.enter_context(Server(keep=args.keep, verbose=args.verbose, label="server A",
+                                           max_concurrent_runs=4))
+        second = stack.enter_context(Server(keep=args.keep, verbose=args.verbose, label="server B", root=first.root,
+                                            max_concurrent_runs=4))
+        servers = [first, second]
+        configs = [server.client.get("config") for server in servers]
+        if configs[0]["db_url"] != configs[1]["db_url"]:
+            raise RuntimeError(f"the two servers do not share a database: {configs[0]['db_url']} vs "
+                               f"{configs[1]['db_url']}")
+        healths = wait_for_pair(servers)
+        names = {health["server_id"]: name for health, name in zip(healths, "AB")}
+        print(f"  two servers: A (pid {first.process.pid}, port {first.port}) and B (pid {second.process.pid}, "
+              f"port {second.port}) on one root; dispatcher: {names.get(healths[0]['dispatcher']['server_id'], '?')}",
+              flush=True)
+        pids = [server.process.pid for server in servers]
+        result = burst(servers, count, "ours, 2 servers", args.quick)
+    result["names"] = names
+    result["settings"] = [f"server {name} (pid {pid}): {settings_line(config)}"
+                          for name, pid, config in zip("AB", pids, configs)]
+    return result
+
+
+def who_dispatched(result: dict[str, Any]) -> str:
+    """Which server held the lease before T and after the burst, as ``GET health`` says on each."""
+    names = result["names"]
+
+    def holder(healths: list[dict[str, Any]]) -> str:
+        seen = {((health["dispatcher"] or {}).get("server_id"), (health["dispatcher"] or {}).get("since"))
+                for health in healths}
+        if len(seen) != 1:
+            return "servers disagree: " + ", ".join(f"{names.get(s, s)} since {t}" for s, t in sorted(seen, key=str))
+        server_id, since = seen.pop()
+        since = utc_iso(since) if isinstance(since, (int, float)) else since
+        flags = "/".join(f"{name} {'yes' if health['dispatching'] else 'no'}" for name, health in zip("AB", healths))
+        return f"{names.get(server_id, server_id)} (lease since {since}; dispatching: {flags})"
+
+    before, after = holder(result["health_before"]), holder(result["health_after"])
+    if before == after:
+        return f"{before}, before T and after the burst"
+    return f"before T {before}; after the burst {after}"
+
+
+# -- report ---------------------------------------------------------------------------------------
+def cells(result: dict[str, Any], key: str) -> list[str]:
+    values = result[key]
+    return [ms(median(values)), ms(percentile(values, 99)), ms(max(values) if values else math.nan)]
+
+
+def p99_of(result: dict[str, Any]) -> float:
+    return percentile(result["dispatch"], 99) if result["dispatch"] else math.inf
+
+
+def delay_rows(left: dict[str, Any], right: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["dispatch delay min", ms(min(left["dispatch"], default=math.nan)),
+                              ms(min(right["dispatch"], default=math.nan)), ""]]
+    for label, index in (("p50", 0), ("p99", 1), ("max", 2)):
+        rows.append([f"dispatch delay {label}", cells(left, "dispatch")[index], cells(right, "dispatch")[index],
+                     "<= 250 ms" if label == "p99" else ""])
+    for label, index in (("p50", 0), ("p99", 1)):
+        rows.append([f"start delay {label} (info)", cells(left, "start")[index], cells(right, "start")[index], ""])
+    rows.append(["last run finished after T", f"{left['finished']:.1f} s", f"{right['finished']:.1f} s", ""])
+    return rows
+
+
+def report_baseline(count: int, base: dict[str, Any], mine: dict[str, Any]) -> None:
     rows = [
         ["jobs created (s, rate)", f"{base['created']:.1f} s ({count / base['created']:,.0f}/s, in-process)",
          f"{mine['created']:.1f} s ({count / mine['created']:,.0f}/s, POST jobs x8)", ""],
         ["T ahead when created", f"{base['margin']:.1f} s", f"{mine['margin']:.1f} s", "> 0"],
         ["runs executed / recorded", base["executed"], mine["executed"], f"{count}"],
         ["missed", base["missed"], mine["missed"], "0"],
+        ["duplicates (job, instant)", "-", mine["duplicates"], "0"],
         ["errors / not success", base["errors"], mine["errors"], "0"],
+        *delay_rows(base, mine),
     ]
-    rows.append(["dispatch delay min", ms(min(base["dispatch"], default=math.nan)),
-                 ms(min(mine["dispatch"], default=math.nan)), ""])
-    for label, index in (("p50", 0), ("p99", 1), ("max", 2)):
-        rows.append([f"dispatch delay {label}", cells(base, "dispatch")[index], cells(mine, "dispatch")[index],
-                     "<= 250 ms" if label == "p99" else ""])
-    for label, index in (("p50", 0), ("p99", 1)):
-        rows.append([f"start delay {label} (info)", cells(base, "start")[index], cells(mine, "start")[index], ""])
-    rows.append(["last run finished after T", f"{base['finished']:.1f} s", f"{mine['finished']:.1f} s", ""])
     print_table(f"{count:,} jobs due at the same instant",
                 ["", "APScheduler 3.x plain (baseline)", "amphi-scheduler (ours)", "target"], rows)
     print("\n  baseline dispatch = handed to its ThreadPoolExecutor - T; start = the function's own clock - T"
@@ -235,16 +374,88 @@ def main() -> int:
           " 4 process slots)")
     print(f"  ours run statuses: {mine['statuses']}; runs whose scheduled_for != T: {mine['wrong_due']}")
 
-    p99 = percentile(mine["dispatch"], 99) if mine["dispatch"] else math.inf
-    base_p99 = percentile(base["dispatch"], 99) if base["dispatch"] else math.nan
+
+def report_pair(count: int, one: dict[str, Any], two: dict[str, Any]) -> None:
+    via_a, via_b = two["missed_by_origin"]
+    missed_cell = f"{two['missed']} (created via A {via_a}, via B {via_b})"
+    rows = [
+        ["servers on the database", "1", "2 (A started first, B on A's root)", ""],
+        ["jobs created (s, rate)", f"{one['created']:.1f} s ({count / one['created']:,.0f}/s, POST jobs x8)",
+         f"{two['created']:.1f} s ({count / two['created']:,.0f}/s, POST jobs x4 via A + x4 via B)", ""],
+        ["T ahead when created", f"{one['margin']:.1f} s", f"{two['margin']:.1f} s", "> 0"],
+        ["runs recorded (schedule)", one["executed"], two["executed"], f"{count}"],
+        ["duplicates (job, instant)", one["duplicates"], two["duplicates"], "0"],
+        ["jobs with > 1 run", one["extra_runs"], two["extra_runs"], "0"],
+        ["missed", one["missed"], missed_cell, "0"],
+        ["errors / not success", one["errors"], two["errors"], "0"],
+        *delay_rows(one, two),
+    ]
+    print_table(f"{count:,} jobs due at the same instant: one server vs two servers on one database",
+                ["", "1 server (same session)", "2 servers, one SQLite file", "target"], rows)
+    print(f"\n  dispatched by: server {who_dispatched(two)}")
+    print(f"  runs listed through A / B: {two['view_counts'][0]} / {two['view_counts'][1]}"
+          f"{' (the same runs)' if two['views_agree'] else ' (the servers DISAGREE)'}; runs of these jobs not "
+          f"triggered by the schedule: {two['other_triggers']}")
+    print(f"  2 servers run statuses: {two['statuses']}; runs whose scheduled_for != T: {two['wrong_due']}")
+
+
+def main() -> int:
+    def extra(parser: Any) -> None:
+        parser.add_argument("--servers", choices=("1", "2", "both"), default="both",
+                            help="1: APScheduler baseline vs one server; 2: one server vs two servers on one "
+                                 "database; both (default): all three")
+
+    args = parse_args(__doc__.splitlines()[0], extra)
+    count = 100 if args.quick else 1000
+    with_baseline, with_pair = args.servers in ("1", "both"), args.servers in ("2", "both")
+    print(f"fire_burst: {machine_line()}")
+    print(f"  {count:,} date jobs due at one instant T, per side")
+    started = time.perf_counter()
+    base: dict[str, Any] | None = None
+    if with_baseline:
+        print("  baseline: plain APScheduler BackgroundScheduler + SQLAlchemyJobStore (SQLite), defaults ...",
+              flush=True)
+        base = baseline(count, args.quick)
+        print(f"  baseline: done ({base['executed']} executed, {base['missed']} missed)", flush=True)
+    one = ours(count, args)
+    two = two_servers(count, args) if with_pair else None
+
+    print("\nSETTINGS")
+    if base is not None:
+        print("  baseline: APScheduler BackgroundScheduler, SQLAlchemyJobStore on a fresh SQLite file, default "
+              "ThreadPoolExecutor (10 threads), default misfire_grace_time (1 s), in-process")
+    for line in one["settings"] + (two["settings"] if two else []):
+        print(f"  {line}")
+    print(f"  every job: date once at T, runs hello.py; creation by {WORKERS} client threads in all "
+          f"({'split 4 + 4 over A and B' if two else 'one server'})")
+
+    if base is not None:
+        report_baseline(count, base, one)
+    if two is not None:
+        report_pair(count, one, two)
+
+    p99, base_p99 = p99_of(one), (p99_of(base) if base is not None else math.nan)
     print("\nRATIOS (same run)")
-    print(f"  dispatch p99, ours / baseline: {ratio(p99, base_p99)}")
-    print(f"  missed: ours {mine['missed']} vs baseline {base['missed']} of {count}")
-    ok = mine["missed"] == 0 and p99 <= TARGET_P99
-    print(f"\n  target: 0 missed and dispatch p99 <= {TARGET_P99 * 1000:.0f} ms: missed {mine['missed']}, "
-          f"p99 {ms(p99)}  {verdict(ok)}")
+    if base is not None:
+        print(f"  dispatch p99, ours / baseline: {ratio(p99, base_p99)}")
+        print(f"  missed: ours {one['missed']} vs baseline {base['missed']} of {count}")
+    if two is not None:
+        print(f"  dispatch p99, two servers / one server: {ratio(p99_of(two), p99)} "
+              f"({ms(p99_of(two))} vs {ms(p99)}); p50: {ratio(median(two['dispatch']), median(one['dispatch']))}")
+        print(f"  duplicates / missed: two servers {two['duplicates']} / {two['missed']} vs one server "
+              f"{one['duplicates']} / {one['missed']} of {count}")
+
+    print()
+    sides = [("1 server", one)] + ([("2 servers", two)] if two is not None else [])
+    for name, result in sides:
+        ok = result["missed"] == 0 and result["duplicates"] == 0 and p99_of(result) <= TARGET_P99
+        print(f"  target ({name}): 0 missed, 0 duplicates and dispatch p99 <= {TARGET_P99 * 1000:.0f} ms: "
+              f"missed {result['missed']}, duplicates {result['duplicates']}, p99 {ms(p99_of(result))}  {verdict(ok)}")
+    broken = [name for name, result in sides if result["missed"] or result["duplicates"]]
+    outcome = f"FAILED: duplicates or missed runs with {', '.join(broken)}" if broken else "OK, every job ran once"
+    print(f"  correctness (exit status): {outcome}")
     footer(started)
-    return 0
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":
