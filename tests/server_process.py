@@ -51,6 +51,7 @@ class ServerProcess:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"server exited with {self.process.returncode}")
                 time.sleep(0.2)
+        self.crash()  # not left running behind a failed test
         raise TimeoutError("server did not answer")
 
     def request(self, method: str, path: str, body: Any = None) -> Any:

@@ -7,7 +7,10 @@ the way a disk error, a hand edit or an old version would leave them.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -91,6 +94,10 @@ def test_a_broken_job_can_be_deleted(servers, tmp_path: Path, workspace) -> None
     set_column(tmp_path, "ps_jobs", "spec", "{not json", "victim")
     server = servers()
     assert server.request("GET", "jobs/victim")["broken"]
+    listed = subprocess.run([sys.executable, "-m", "pipeline_scheduler.cli", "--url", f"http://127.0.0.1:{server.port}",
+                             "--token", server.token, "list"], capture_output=True, text=True, check=True,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert "broken victim: cannot be scheduled: its stored definition is not valid JSON" in listed.stdout
     assert server.request("DELETE", "jobs/victim") == {"success": True}
     assert [job["id"] for job in server.request("GET", "jobs")["jobs"]] == ["healthy"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import Invalid
@@ -21,13 +22,19 @@ def resolve_in_root(root: Path, relative: str, field: str, *, must_exist: bool =
     candidate = Path(relative)
     if candidate.is_absolute() or relative.startswith("~"):
         raise Invalid(f"{field} must be relative to the server root, got an absolute path", field)
-    real_root = root.resolve()
+    real_root = _real(root)
     resolved = (real_root / candidate).resolve()
     if resolved != real_root and real_root not in resolved.parents:
         raise Invalid(f"{field} points outside the server root", field)
     if must_exist and not resolved.exists():
         raise Invalid(f"{field}: no such file or directory: {relative}", field)
     return resolved
+
+
+@lru_cache(maxsize=16)
+def _real(root: Path) -> Path:
+    """The server root with symlinks resolved (it does not move while the server runs)."""
+    return root.resolve()
 
 
 def relative_to_root(root: Path, path: Path) -> str:

@@ -147,7 +147,10 @@ class PipelineScheduler:
 
     def _tick(self, shared: bool) -> None:
         """Every second: with other servers on the database, caches are bypassed and the dispatcher
-        looks for fires they added."""
+        looks for fires they added; once alone again, the caches start afresh."""
+        if self.runs.shared and not shared:
+            self.jobs.listing.mark()
+            self.runs.forget_all()
         self.jobs.listing.shared = self.runs.shared = shared
         if shared:
             self.scheduler.wakeup()

@@ -15,26 +15,14 @@ import { IJobListState, JobList } from '../src/components/JobList';
 import type { SchedulerController } from '../src/controller';
 import { emptyForm, formFromJob, IJobFormState } from '../src/payload';
 import { IJob } from '../src/tokens';
-import { job } from './fixtures';
+import { job, unreadableJob } from './fixtures';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
 const trans = nullTranslator.load('test');
 
 /** A job whose stored definition cannot be read: little more than its identity. */
-const UNREADABLE = {
-  id: 'corrupt',
-  name: 'corrupt',
-  kind: 'python_file',
-  trigger: 'unknown',
-  timezone: 'UTC',
-  paused: false,
-  created_at: '2030-01-01T00:00:00+00:00',
-  updated_at: '2030-01-01T00:00:00+00:00',
-  next_run_time: null,
-  last_run: null,
-  broken: 'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it'
-} as IJob;
+const UNREADABLE = unreadableJob('corrupt');
 
 const TARGET_GONE = job('gone', {
   pipeline_path: 'etl/x.py',

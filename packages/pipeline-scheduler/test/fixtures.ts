@@ -16,6 +16,28 @@ export function job(id: string, fields: Partial<IJob> = {}): IJob {
   } as IJob;
 }
 
+/**
+ * A broken job whose stored definition cannot be read: the server sends little
+ * more than its identity and the reason.
+ */
+export function unreadableJob(id: string, fields: Partial<IJob> = {}): IJob {
+  return {
+    id,
+    name: 'corrupt',
+    kind: 'python_file',
+    trigger: 'unknown',
+    timezone: 'UTC',
+    paused: false,
+    created_at: '2030-01-01T00:00:00+00:00',
+    updated_at: '2030-01-01T00:00:00+00:00',
+    next_run_time: null,
+    last_run: null,
+    broken:
+      'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it',
+    ...fields
+  } as unknown as IJob;
+}
+
 export function run(id: number, fields: Partial<IRun> = {}): IRun {
   return {
     id,

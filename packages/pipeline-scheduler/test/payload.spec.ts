@@ -16,6 +16,7 @@ import {
   splitInterval
 } from '../src/payload';
 import { IJob } from '../src/tokens';
+import { unreadableJob } from './fixtures';
 
 const trans = nullTranslator.load('test');
 
@@ -294,19 +295,7 @@ describe('last day of the month (monthly schedules)', () => {
 
 describe('formFromJob of a broken job', () => {
   // A job whose stored definition cannot be read: little more than its identity.
-  const unreadable = {
-    id: 'b1',
-    name: 'corrupt',
-    kind: 'python_file',
-    trigger: 'unknown',
-    timezone: 'Europe/Paris',
-    paused: false,
-    created_at: '2030-01-01T00:00:00+00:00',
-    updated_at: '2030-01-01T00:00:00+00:00',
-    next_run_time: null,
-    last_run: null,
-    broken: 'cannot be scheduled: its stored definition is not valid JSON; fix it with PUT or delete it'
-  } as unknown as IJob;
+  const unreadable = unreadableJob('b1', { timezone: 'Europe/Paris' });
 
   it('opens with what it has and the defaults of a new job for the rest', () => {
     const state = formFromJob(unreadable);

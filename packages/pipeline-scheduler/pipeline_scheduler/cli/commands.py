@@ -78,9 +78,12 @@ def list_jobs(type: str = typer.Option("all", help="all, scheduled or on_demand"
     table = Table("id", "name", "trigger", "next run", "last run")
     for job in jobs:
         last = job.get("last_run") or {}
-        table.add_row(job["id"], job["name"], job["trigger"], "paused" if job["paused"] else job["next_run_time"] or "-",
-                      status_text(last.get("status")))
+        upcoming = "paused" if job["paused"] else job["next_run_time"] or "-"
+        table.add_row(job["id"], job["name"], job["trigger"], upcoming, status_text(last.get("status")))
     show(jobs, table)
+    for job in [] if State.as_json else jobs:
+        if job.get("broken"):
+            console.print(f"[red]broken[/] {job['id']}: {job['broken']}", highlight=False)
 
 
 @app.command()

@@ -118,7 +118,6 @@ class _Request:
     triggered_by: str
     received_at: float
     accepted: Future
-    scheduled_for: float | None = None
     fire_key: str | None = None
     instants: tuple[float, ...] = ()
     missed: bool = False  # the instants passed while no server was dispatching: the job's catch-up policy
@@ -154,7 +153,7 @@ def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
 def _planned(request: _Request, spec: dict[str, Any]) -> list[tuple[float | None, str | None, str | None]]:
     """``(scheduled_for, fire_key, skip_reason)`` of each record a request makes, by the job's policies."""
     if not request.instants:
-        return [(request.scheduled_for, request.fire_key, None)]
+        return [(None, request.fire_key, None)]
     latest = request.instants[-1]
     if request.missed:
         policy = spec.get("catch_up") or "run_once"
@@ -226,11 +225,10 @@ class RunManager:
         self._housekeeping.shutdown(wait=True)
 
     # -- public API (any thread) ------------------------------------------------------------
-    def submit(self, job_id: str, triggered_by: str, scheduled_for: float | None = None,
-               key: str | None = None) -> Future:
+    def submit(self, job_id: str, triggered_by: str, key: str | None = None) -> Future:
         """Ask for a run; the returned future resolves to :class:`Accepted` once it is recorded
         (``Accepted.run`` is ``None`` when the job already has a run with fire key ``key``)."""
-        return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), scheduled_for, key))
+        return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), fire_key=key))
 
     def fire(self, job_id: str, instants: list[float], *, missed: bool = False,
              uncounted: tuple[int, float, float] | None = None) -> Future:
@@ -276,6 +274,11 @@ class RunManager:
     def forget_job(self, job_id: str) -> None:
         with self._lock:
             self._definitions.pop(job_id, None)
+            self._definitions_version += 1
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._definitions.clear()
             self._definitions_version += 1
 
     def is_active(self, run_id: int) -> bool:
