@@ -124,6 +124,8 @@ def test_an_unreadable_trigger_is_rebuilt_from_the_definition(servers, tmp_path:
     assert_others_fire(server)
     job = server.request("GET", "jobs/victim")
     assert "broken" not in job and job["next_run_time"], job
+    repaired = server.request("GET", "health")["repaired_jobs"]
+    assert [entry["id"] for entry in repaired] == ["victim"] and "UnpicklingError" in repaired[0]["problem"]
     server.wait_for(lambda: runs_of(server, "victim"), timeout=10)
     with database(tmp_path) as connection:
         state = connection.execute("SELECT job_state FROM apscheduler_jobs WHERE id = 'victim'").fetchone()[0]

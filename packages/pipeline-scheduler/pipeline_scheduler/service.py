@@ -117,6 +117,7 @@ class PipelineScheduler:
         cluster = self.dispatcher.status()
         return {"scheduler_running": cluster["dispatcher"] is not None, "dispatching": self.dispatcher.dispatching,
                 "jobs": self.store.count_jobs(), "broken_jobs": self.store.broken_count(),
+                "repaired_jobs": list(self.jobs.repairs),
                 "started_at": self.started_at.isoformat() if self.started_at else None,
                 "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__,
                 **cluster}

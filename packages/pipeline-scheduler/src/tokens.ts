@@ -251,6 +251,8 @@ export interface IHealth {
   jobs: number;
   /** How many jobs are broken (see `IJob.broken`). */
   broken_jobs?: number;
+  /** Jobs whose stored trigger could not be read and was rebuilt, since the server started. */
+  repaired_jobs?: { id: string; problem: string; at: string }[];
   running_runs: number;
   queued_runs?: number;
   started_at?: string | null;

@@ -16,11 +16,12 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..api.documents import job_document, jobs_list, splice_job
+from ..api.documents import iso, job_document, jobs_list, splice_job
 from ..api.payloads import JobSpec, PreviewRequest, merge_update, parse_payload
 from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..events import EventBus
@@ -63,6 +64,7 @@ class JobService:
         self.listing = JobListing(store)
         self._lock = threading.RLock()
         self._target_problems: set[str] = set()
+        self.repairs: deque[dict[str, Any]] = deque(maxlen=100)  # unreadable triggers rebuilt, for GET health
 
     # -- reads ------------------------------------------------------------------------------
     def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
@@ -234,6 +236,7 @@ class JobService:
             if stored.state is None:
                 log.warning("the stored trigger of job %s could not be read (%s); rebuilt from its definition",
                             row.id, stored.problem)
+                self.repairs.append({"id": row.id, "problem": stored.problem, "at": iso(time.time())})
             self._scheduler.schedule(row.id, trigger, row.paused, _kept_due(trigger, stored.next_run_time))
             rebuilt = "rebuilt"
         elif stored is None and _fires_again(trigger):  # a one-time job that already fired has no row
@@ -256,7 +259,7 @@ class JobService:
         ``check_target``: a missing or unusable target is noted instead of refused."""
         spec.id = spec.id or uuid.uuid4().hex[:12]
         spec.name = spec.name or datetime.now(timezone.utc).strftime("job_%Y%m%d%H%M%S")
-        if spec.pipeline_path:  # confinement first: its message is the one that matters
+        if spec.pipeline_path and not check_target:  # confinement first: its message is the one that matters
             resolve_in_root(self._context.root, spec.pipeline_path, "pipeline_path", must_exist=False)
         executor = self._executors.for_spec(spec)
         target_problem = None
