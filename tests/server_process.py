@@ -63,6 +63,10 @@ class ServerProcess:
 
     def raw(self, method: str, path: str, body: Any = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
+        return self.raw_bytes(method, path, data)
+
+    def raw_bytes(self, method: str, path: str, data: bytes | None) -> bytes:
+        """A request with exactly ``data`` as its body; the answer's body (HTTPError on 4xx/5xx)."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/pipeline-scheduler/{path}", data=data,
                                          method=method, headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=30) as response:

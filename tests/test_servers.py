@@ -52,8 +52,8 @@ def dispatcher_of(*servers: ServerProcess) -> ServerProcess:
 def test_two_servers_fire_each_instant_once_and_take_over(servers, tmp_path: Path) -> None:
     (tmp_path / "tick.py").write_text("print('tick')\n")
     first, second = servers(lease_seconds=LEASE), servers(lease_seconds=LEASE)
-    health = first.request("GET", "health")
-    assert health["servers"] == 2 and health["dispatcher"]["this_server"] is True
+    health = first.wait_for(lambda: (found := first.request("GET", "health"))["servers"] == 2 and found)
+    assert health["dispatcher"]["this_server"] is True
     assert second.request("GET", "health")["dispatcher"]["server_id"] == health["server_id"]
 
     jobs = [(first, second)[index % 2].request("POST", "jobs", {

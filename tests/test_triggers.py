@@ -52,6 +52,9 @@ def fires(payload: dict, count: int = 3, zone: str = "Europe/Paris") -> list[str
     # separate fields (MXX style): finer fields default to 0, coarser to '*'
     ({"schedule_type": "cron", "hour": "3", "day_of_week": "sun"},
      ["2026-11-29T03:00:00+01:00", "2026-12-06T03:00:00+01:00", "2026-12-13T03:00:00+01:00"]),
+    # ... and as numbers, as the README writes them
+    ({"schedule_type": "cron", "hour": 3, "day_of_week": "sun"},
+     ["2026-11-29T03:00:00+01:00", "2026-12-06T03:00:00+01:00", "2026-12-13T03:00:00+01:00"]),
 ])
 def test_fire_times(payload: dict, expected: list[str]) -> None:
     assert fires(payload, count=len(expected)) == expected

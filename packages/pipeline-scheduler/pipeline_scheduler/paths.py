@@ -23,11 +23,14 @@ def resolve_in_root(root: Path, relative: str, field: str, *, must_exist: bool =
     if candidate.is_absolute() or relative.startswith("~"):
         raise Invalid(f"{field} must be relative to the server root, got an absolute path", field)
     real_root = _real(root)
-    resolved = (real_root / candidate).resolve()
-    if resolved != real_root and real_root not in resolved.parents:
-        raise Invalid(f"{field} points outside the server root", field)
-    if must_exist and not resolved.exists():
-        raise Invalid(f"{field}: no such file or directory: {relative}", field)
+    try:
+        resolved = (real_root / candidate).resolve()
+        if resolved != real_root and real_root not in resolved.parents:
+            raise Invalid(f"{field} points outside the server root", field)
+        if must_exist and not resolved.exists():
+            raise Invalid(f"{field}: no such file or directory: {relative}", field)
+    except OSError as error:  # a name or path too long for the file system, a loop of symlinks
+        raise Invalid(f"{field}: not a usable path ({error.strerror or error})", field) from None
     return resolved
 
 

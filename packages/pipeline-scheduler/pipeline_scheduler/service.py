@@ -84,7 +84,10 @@ class PipelineScheduler:
                                      tick=self._tick)
         self._repairs = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-repairs")
         self.started_at: datetime | None = None
-        self._unsubscribe = [self.events.subscribe(self.jobs.listing.on_event),
+        self._job_counts: dict[str, int] = {}
+        self._counts_stale = True
+        self._unsubscribe = [self.events.subscribe(self._jobs_changed),
+                             self.events.subscribe(self.jobs.listing.on_event),
                              self.events.subscribe(self.runs.on_event),
                              self.events.subscribe(self.dependencies.on_event)]
 
@@ -98,6 +101,7 @@ class PipelineScheduler:
         self.scheduler.start()
         self.runner_jobs.start()
         self.dispatcher.start()
+        self._count_jobs()
 
     def stop(self) -> None:
         """Stop firing (handing the lease over), then end runs (recorded ``cancelled``), then release the database."""
@@ -113,14 +117,25 @@ class PipelineScheduler:
         self.engine.dispose()
 
     def health(self) -> dict[str, Any]:
+        """From memory only (no query, no thread): the job count kept by events, the broken count at
+        most a second old, the dispatcher as the lease loop last saw it."""
         counts = self.runs.counts()
         cluster = self.dispatcher.status()
         return {"scheduler_running": cluster["dispatcher"] is not None, "dispatching": self.dispatcher.dispatching,
-                "jobs": self.store.count_jobs(), "broken_jobs": self.store.broken_count(),
-                "repaired_jobs": list(self.jobs.repairs),
+                **self._job_counts, "repaired_jobs": list(self.jobs.repairs),
                 "started_at": self.started_at.isoformat() if self.started_at else None,
                 "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__,
                 **cluster}
+
+    def _count_jobs(self) -> None:
+        self._job_counts = {"jobs": self.store.count_jobs(), "broken_jobs": self.store.broken_count()}
+
+    def _jobs_changed(self, event: dict[str, Any]) -> None:
+        """Keep the job count exact at once (created, deleted); the broken count is read again on the next tick."""
+        if event.get("type") == "job":
+            step = {"created": 1, "deleted": -1}.get(event["action"], 0)
+            self._job_counts = {**self._job_counts, "jobs": self._job_counts.get("jobs", 0) + step}
+            self._counts_stale = True
 
     def public_config(self) -> dict[str, Any]:
         config = self.config
@@ -148,13 +163,17 @@ class PipelineScheduler:
 
     def _tick(self, shared: bool) -> None:
         """Every second: with other servers on the database, caches are bypassed and the dispatcher
-        looks for fires they added; once alone again, the caches start afresh."""
+        looks for fires they added; once alone again, the caches start afresh. Job counts for
+        ``GET health`` are read again when jobs changed."""
         if self.runs.shared and not shared:
             self.jobs.listing.mark()
             self.runs.forget_all()
         self.jobs.listing.shared = self.runs.shared = shared
         if shared:
             self.scheduler.wakeup()
+        if self._counts_stale or shared:  # other servers change jobs without telling this one
+            self._counts_stale = False
+            self._count_jobs()
 
     def _dispatch(self, job_id: str, instants: list[float]) -> list[Future]:
         return [self.runs.fire(job_id, instants)]

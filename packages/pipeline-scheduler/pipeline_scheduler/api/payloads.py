@@ -23,6 +23,36 @@ TriggeredBy = Literal["schedule", "manual", "trigger", "api"]
 
 JOB_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_JSON_INT = 2**53  # larger integers do not survive JSON readers (JavaScript) nor our serializer
+# Control characters: none in one-line fields (paths, names, zones, dates, cron); arguments and
+# environment values may hold tabs and line breaks; no string at all may hold NUL, which cannot
+# reach a process's arguments, environment or a file name.
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NUL = re.compile(r"\x00")
+
+
+def refuse_control(value: Any, pattern: re.Pattern = ANY_CONTROL, where: str = "") -> Any:
+    """``value`` unchanged, or a ``ValueError`` naming the first forbidden control character."""
+    if isinstance(value, str):
+        found = pattern.search(value)
+        if found:
+            what = "a NUL character" if found.group() == "\x00" else f"the control character {found.group()!r}"
+            raise ValueError(f"{where}contains {what}, which is not allowed here")
+    return value
+
+
+def refuse_nul_anywhere(value: Any, where: str) -> None:
+    """No NUL in any string of a nested structure (keys included); ``where`` is the dotted path so far."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_control(key, NUL, f"a key in {where or 'it'} ")
+            refuse_nul_anywhere(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_nul_anywhere(item, f"{where}.{index}")
+    else:
+        refuse_control(value, NUL, f"{where} ")
 
 
 class Payload(BaseModel):
@@ -44,6 +74,11 @@ class TriggerCondition(Payload):
     job_id: str
     on: Literal["success", "failure"] = "success"
 
+    @field_validator("job_id")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return refuse_control(value)
+
 
 class TriggerSpec(Payload):
     """When a job fires: the schedule fields of the 0.9.7 contract plus our extensions."""
@@ -52,10 +87,10 @@ class TriggerSpec(Payload):
     date_type: DateType = "once"
     run_date: str | None = None
     last_day_of_month: bool = False  # date_type "monthly": the last day of each month instead of run_date's day
-    interval_days: int | None = Field(default=None, gt=0)
-    interval_seconds: int | None = Field(default=None, gt=0)
-    interval_minutes: int | None = Field(default=None, gt=0)
-    interval_hours: int | None = Field(default=None, gt=0)
+    interval_days: int | None = Field(default=None, gt=0, le=MAX_JSON_INT)
+    interval_seconds: int | None = Field(default=None, gt=0, le=MAX_JSON_INT)
+    interval_minutes: int | None = Field(default=None, gt=0, le=MAX_JSON_INT)
+    interval_hours: int | None = Field(default=None, gt=0, le=MAX_JSON_INT)
     cron_expression: str | None = None
     second: str | None = None
     minute: str | None = None
@@ -71,6 +106,18 @@ class TriggerSpec(Payload):
     @classmethod
     def _upper_operator(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("second", "minute", "hour", "day", "month", "day_of_week", mode="before")
+    @classmethod
+    def _number_as_cron_field(cls, value: Any) -> Any:
+        """``{"hour": 3}`` means ``"3"`` (a cron field is text, but a number is what people write)."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("run_date", "cron_expression", "second", "minute", "hour", "day", "month", "day_of_week",
+                     "timezone")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return refuse_control(value)
 
 
 class PreviewRequest(TriggerSpec):
@@ -93,7 +140,7 @@ class JobSpec(TriggerSpec):
     arguments: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     cwd: str | None = None
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     overlap_policy: OverlapPolicy | None = None
     max_parallel: int = Field(default=1, ge=1, le=1000)
     catch_up: CatchUpPolicy = "run_once"
@@ -103,8 +150,32 @@ class JobSpec(TriggerSpec):
     # (the others are recorded skipped); fires are never dropped for lateness (see catch_up).
     max_instances: int | None = Field(default=None, ge=1, le=1000)
     coalesce: bool = False
-    misfire_grace_time: int | None = Field(default=None, ge=0)
+    misfire_grace_time: int | None = Field(default=None, ge=0, le=MAX_JSON_INT)
     replace_existing: bool | None = None
+
+    @field_validator("name", "pipeline_path", "cwd")
+    @classmethod
+    def _one_line_text(cls, value: str | None) -> str | None:
+        return refuse_control(value)
+
+    @field_validator("python_code")
+    @classmethod
+    def _code_without_nul(cls, value: str | None) -> str | None:
+        return refuse_control(value, NUL)
+
+    @field_validator("runner_config")
+    @classmethod
+    def _config_without_nul(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            refuse_nul_anywhere(value, "")
+        return value
+
+    @field_validator("arguments")
+    @classmethod
+    def _check_arguments(cls, value: list[str]) -> list[str]:
+        for index, argument in enumerate(value):
+            refuse_control(argument, CONTROL_BUT_WHITESPACE, f"argument {index} ")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -126,9 +197,10 @@ class JobSpec(TriggerSpec):
     @field_validator("env")
     @classmethod
     def _check_env_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
+        for name, text in value.items():
             if not ENV_NAME_PATTERN.match(name):
                 raise ValueError(f"invalid environment variable name {name!r}")
+            refuse_control(text, CONTROL_BUT_WHITESPACE, f"the value of {name} ")
         return value
 
     @model_validator(mode="after")

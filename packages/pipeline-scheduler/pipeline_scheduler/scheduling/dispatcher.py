@@ -56,6 +56,7 @@ class Dispatcher:
         self.dispatching_since: float | None = None
         self.shared = False  # other live servers use this database
         self._renewed_at = 0.0
+        self._status: dict[str, Any] = {"server_id": server.id, "servers": 0, "dispatcher": None}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -67,6 +68,7 @@ class Dispatcher:
         self._coordination.register(self.server.id, self.server.host, self.server.pid, self._version)
         self.bury_dead()
         self._contend()
+        self._read_status()
         self._thread = threading.Thread(target=self._loop, name="pipeline-scheduler-dispatcher", daemon=True)
         self._thread.start()
 
@@ -86,15 +88,19 @@ class Dispatcher:
 
     # -- state ------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Who dispatches, as ``GET health`` shows it."""
+        """Who dispatches, as ``GET health`` shows it: what the loop last read (at most a heartbeat old,
+        refreshed at once when this server takes or loses the lease), never a query."""
+        return self._status
+
+    def _read_status(self) -> None:
         servers = {row.id: row for row in self._coordination.servers()}
         lease = self._coordination.holder(LEASE)
         holder = servers.get(lease.holder) if lease is not None else None
-        return {"server_id": self.server.id, "servers": len(servers),
-                "dispatcher": None if lease is None else {
-                    "server_id": lease.holder, "host": holder.host if holder else None,
-                    "pid": holder.pid if holder else None, "since": lease.acquired_at,
-                    "this_server": lease.holder == self.server.id}}
+        self._status = {"server_id": self.server.id, "servers": len(servers),
+                        "dispatcher": None if lease is None else {
+                            "server_id": lease.holder, "host": holder.host if holder else None,
+                            "pid": holder.pid if holder else None, "since": lease.acquired_at,
+                            "this_server": lease.holder == self.server.id}}
 
     # -- the loop ---------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -130,6 +136,7 @@ class Dispatcher:
                 self._renewed_at = time.monotonic()
             if held != self.dispatching:
                 self._set(held)
+                self._read_status()
 
     def _set(self, dispatching: bool) -> None:
         if dispatching:
@@ -151,6 +158,7 @@ class Dispatcher:
         if not self._coordination.heartbeat(self.server.id):  # declared dead while unreachable: come back
             self._coordination.register(self.server.id, self.server.host, self.server.pid, self._version)
         self.bury_dead()
+        self._read_status()
 
     def bury_dead(self) -> None:
         """Claim and clean up after every server that died."""

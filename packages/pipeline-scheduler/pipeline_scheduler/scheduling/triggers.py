@@ -38,11 +38,14 @@ class BuiltTrigger:
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
-    """An IANA zone by name, as a 400 naming ``timezone`` when the name is unknown."""
+    """An IANA zone by name, as a 400 naming ``timezone`` when the name is unknown (a folder of the
+    zone database such as ``Europe``, or a name too long for a file, included)."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise Invalid(f"timezone: unknown time zone {name!r} (use an IANA name such as 'Europe/Paris')", "timezone") from None
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        shown = name if len(name) <= 80 else name[:80] + "…"
+        raise Invalid(f"timezone: unknown time zone {shown!r} (use an IANA name such as 'Europe/Paris')",
+                      "timezone") from None
 
 
 def parse_datetime(text: str, tz: ZoneInfo, field: str = "run_date") -> datetime:

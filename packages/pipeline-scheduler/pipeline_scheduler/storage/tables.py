@@ -26,6 +26,11 @@ class UnreadableJSON(str):
     """A stored JSON value that does not parse, kept as its text so that its row still loads."""
 
 
+def write_json(value: Any) -> str:
+    """``json.dumps`` that refuses NaN and infinities: what is stored is always valid JSON."""
+    return json.dumps(value, allow_nan=False)
+
+
 def read_json(text: str) -> Any:
     """``json.loads`` that never fails a whole query because of one corrupt row."""
     try:
@@ -135,10 +140,10 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_deserializer=read_json)
+                               json_serializer=write_json, json_deserializer=read_json)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_deserializer=read_json)
+    return create_engine(url, pool_pre_ping=True, json_serializer=write_json, json_deserializer=read_json)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
