@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -86,6 +87,14 @@ class PipelineSchedulerApp(ExtensionApp):
         except Invalid as error:
             raise TraitError(error.message) from None
         return proposal["value"]
+
+    @validate("python_executable")
+    def _resolve_python(self, proposal: dict) -> str:
+        """A bare name (``python3``) is looked up on PATH once, here: runs start it by its full path."""
+        found = shutil.which(proposal["value"])
+        if found is None:
+            raise TraitError(f"python_executable: {proposal['value']!r} is not an executable file or a command on PATH")
+        return str(Path(found).absolute())
 
     @validate("lease_seconds")
     def _check_lease(self, proposal: dict) -> float:

@@ -20,7 +20,7 @@ from .api.documents import run_document
 from .events import EventBus
 from .execution.executors import ExecutionContext, default_registry
 from .execution.history import RunHistory
-from .execution.orphans import end_run
+from .execution.orphans import LeftoverSweeper, end_run
 from .execution.prestart import Prestarter
 from .execution.runs import RunManager, RunSettings
 from .jobs.runner_jobs import RunnerJobs
@@ -69,10 +69,11 @@ class PipelineScheduler:
         context = ExecutionContext(config.root, config.state_dir, config.python_executable, config.jobs_dir,
                                    config.plugins_dir)
         self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
+        self.sweeper = LeftoverSweeper()
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention, server_id=self.server.id),
-                               self.events, self.prestarter, on_target=self._target_checked)
+                               self.events, self.prestarter, on_target=self._target_checked, sweeper=self.sweeper)
         self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store)
@@ -97,6 +98,7 @@ class PipelineScheduler:
         if legacy:
             log.warning("marked %d run(s) left active by an earlier version as interrupted", len(legacy))
         self.prestarter.start()
+        self.sweeper.start()
         self.runs.start()
         self.scheduler.start()
         self.runner_jobs.start()
@@ -112,6 +114,7 @@ class PipelineScheduler:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
+        self.sweeper.stop()
         self.prestarter.stop()
         self._repairs.shutdown(wait=True)
         self.engine.dispose()

@@ -144,6 +144,7 @@ class JobSpec(TriggerSpec):
     overlap_policy: OverlapPolicy | None = None
     max_parallel: int = Field(default=1, ge=1, le=1000)
     catch_up: CatchUpPolicy = "run_once"
+    kill_leftovers: bool = True  # end what a run leaves running (false: jobs that start daemons on purpose)
     paused: bool = False
     # APScheduler options of the 0.9.7 contract. ``max_instances`` maps to the overlap policy when no
     # policy is given; ``coalesce: true`` runs only the latest of instants that came due together

@@ -1,17 +1,25 @@
-"""Ending the processes of runs whose server died (kill -9, power cut) and left them running.
+"""Ending what runs leave running: after a run ends, and after its server died (kill -9, power cut).
 
-A run's process leads its own session, so it survives its server. Its identity is its pid *and*
-its start time (recorded when it started): a pid the system has since given to another process
-is never touched. What the run started is found by its process group, by descent, and by the
-``PIPELINE_SCHEDULER_RUN`` variable every run's processes inherit, which also finds a daemon that
-left the group and lost its parent.
+Every process of a run inherits ``PIPELINE_SCHEDULER_RUN=<execution id>`` from its environment,
+which finds what left the run's process group and lost its parent (``setsid`` children,
+double-forked daemons) — unless it cleared its environment on purpose. This works wherever
+``/proc/<pid>/environ`` is readable (Linux, the server's own user or root); elsewhere only the
+process group and descendants are found.
+
+* :class:`LeftoverSweeper` ends, after each run, the processes carrying its marker (on a thread
+  of its own, a batch of finished runs per scan of the process table).
+* :func:`end_run` ends the processes of a run whose server died. The run's own process leads its
+  own session, so it survives its server; it is identified by its pid *and* its start time
+  (recorded when it started): a pid the system has since given to another process is never touched.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
+import threading
 from collections.abc import Iterable
 
 import psutil
@@ -37,7 +45,7 @@ def run_processes(execution_id: str, pid: int | None, started_at: float | None) 
             if process.pid in found or process.pid == os.getpid():
                 continue
             in_group = main is not None and os.getpgid(process.pid) == main.pid
-            if in_group or process.environ().get(RUN_MARKER) == execution_id:
+            if in_group or marker_of(process) == execution_id:
                 found[process.pid] = process
         except (psutil.Error, OSError):
             continue
@@ -62,6 +70,68 @@ def end_run(execution_id: str, pid: int | None, started_at: float | None) -> int
     if ended:
         log.warning("ended %d process(es) left running by run %s", ended, execution_id)
     return ended
+
+
+class LeftoverSweeper:
+    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+        self._grace = grace
+        self._queue: queue.SimpleQueue[tuple[str, float] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="pipeline-scheduler-leftovers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(10)
+
+    def sweep(self, execution_id: str, started_at: float) -> None:
+        """A run that started at ``started_at`` ended: end what it left running."""
+        self._queue.put((execution_id, started_at))
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while True:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    self._queue.put(None)
+                    break
+                batch.append(following)
+            try:
+                self._end({execution_id for execution_id, _ in batch}, min(started for _, started in batch))
+            except Exception:
+                log.exception("ending what %d run(s) left running failed", len(batch))
+
+    def _end(self, execution_ids: set[str], since: float) -> None:
+        """One pass over the process table: only processes started since the earliest run are read."""
+        found = []
+        for process in psutil.process_iter(["create_time"]):
+            try:
+                if process.info["create_time"] + 1 < since or process.pid == os.getpid():
+                    continue
+                if marker_of(process) in execution_ids:
+                    found.append(process)
+            except (psutil.Error, OSError):
+                continue
+        if found:
+            log.warning("ending %d process(es) that finished runs left running: pids %s", len(found),
+                        ", ".join(str(process.pid) for process in found))
+            end_processes(found, self._grace)
+
+
+def marker_of(process: psutil.Process) -> str | None:
+    """The run a process belongs to, from its environment (a prestarted one pads it with spaces)."""
+    value = process.environ().get(RUN_MARKER)
+    return value.strip() if value is not None else None
 
 
 def process_alive(pid: int, started_before: float) -> bool:

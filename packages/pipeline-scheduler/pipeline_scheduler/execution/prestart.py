@@ -22,11 +22,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .executors import Command
+from .orphans import RUN_MARKER
 from .processes import UNBUFFERED
 
 log = logging.getLogger(__name__)
 
 CHILD = str(Path(__file__).with_name("prestart_child.py"))
+MARKER_PLACEHOLDER = " " * 100  # room for the run's execution id (see prestart_child._stamp_marker)
 CHILD_LOADER = f"exec(compile(open({CHILD!r}, 'rb').read(), {CHILD!r}, 'exec'))"  # short in `ps`, no imports
 GIVE_UP_AFTER = 3  # consecutive spares that died unused: this Python cannot run the child, stop trying
 
@@ -128,7 +130,8 @@ class Prestarter:
     def _spawn(self) -> subprocess.Popen | None:
         try:
             return subprocess.Popen([self._python, "-c", CHILD_LOADER], cwd=self._cwd,
-                                    env={**os.environ, **UNBUFFERED}, stdin=subprocess.PIPE,
+                                    env={**os.environ, **UNBUFFERED, RUN_MARKER: MARKER_PLACEHOLDER},
+                                    stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                     close_fds=True)
         except OSError as error:

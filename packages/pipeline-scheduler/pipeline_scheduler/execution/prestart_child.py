@@ -18,6 +18,7 @@ import sys
 
 STARTUP_VARIABLES = ("LANG", "LANGUAGE", "TZ", "HOME")
 STARTUP_PREFIXES = ("PYTHON", "LC_")
+RUN_MARKER = "PIPELINE_SCHEDULER_RUN"  # started with a placeholder of spaces, stamped with the run's id
 
 
 def _read_message():
@@ -44,6 +45,31 @@ def _mtimes():
 def _startup_view(environment):
     return {key: value for key, value in environment.items()
             if key in STARTUP_VARIABLES or key.startswith(STARTUP_PREFIXES)}
+
+
+def _stamp_marker(value):
+    """Write the run's id into the placeholder of ``RUN_MARKER`` in this process's original
+    environment block. ``os.environ`` changes only what Python and the programs it starts see;
+    ``/proc/<pid>/environ`` (and so the server's search for what a run left running) reads that
+    block, which processes forked from this one inherit. Linux only; elsewhere nothing happens."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end: fields 50 and 51 of proc(5)
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            memory.seek(start)
+            block = memory.read(end - start)
+            key = b"\0" + RUN_MARKER.encode() + b"="
+            at = block.find(key)
+            if at < 0:
+                return
+            slot_start = at + len(key)
+            slot_end = block.index(b"\0", slot_start)
+            stamp = value.encode()[:slot_end - slot_start]
+            memory.seek(start + slot_start)
+            memory.write(stamp.ljust(slot_end - slot_start))
+    except (OSError, ValueError, IndexError):
+        pass
 
 
 def _redirect(log_path):
@@ -84,6 +110,7 @@ def _serve():
         os.execve(argv[0], argv, env)
     os.environ.clear()
     os.environ.update(env)
+    _stamp_marker(env.get(RUN_MARKER, ""))
     sys.argv[:] = argv[1:]
     if hasattr(sys, "orig_argv"):
         sys.orig_argv[:] = argv

@@ -36,8 +36,8 @@ from ..events import EventBus
 from ..paths import remove_files
 from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
+from .orphans import RUN_MARKER, LeftoverSweeper
 from .prestart import Prestarter
-from .orphans import RUN_MARKER
 from .processes import end_leftovers, kill_tree, process_start_time, start_process
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,8 @@ def _planned(request: _Request, spec: dict[str, Any]) -> list[tuple[float | None
 class RunManager:
     def __init__(self, store: Store, executors: ExecutorRegistry, context: ExecutionContext, settings: RunSettings,
                  events: EventBus, prestarter: Prestarter | None = None,
-                 on_target: Callable[[str, str | None], None] | None = None) -> None:
+                 on_target: Callable[[str, str | None], None] | None = None,
+                 sweeper: LeftoverSweeper | None = None) -> None:
         self._store = store
         self._executors = executors
         self._context = context
@@ -187,6 +188,7 @@ class RunManager:
         self._events = events
         self._prestarter = prestarter
         self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
+        self._sweeper = sweeper
         self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -451,7 +453,13 @@ class RunManager:
             self._finish(run, "failure", problem)
             return
         run.log_path = self._settings.log_dir / run.job_id / f"{run.execution_id}.log"
-        run.log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            run.log_path.parent.mkdir(parents=True, exist_ok=True)
+            run.log_path.touch()
+        except OSError as error:
+            log_path, run.log_path = run.log_path, None
+            self._finish(run, "failure", f"cannot write the run's log {log_path}: {error.strerror or error}")
+            return
         run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
         try:
@@ -478,16 +486,20 @@ class RunManager:
 
     def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None,
               executor: Executor) -> tuple[str, str | None, int | None]:
+        timed_out = False
         try:
             exit_code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_tree(process, run.kill_grace)
-            exit_code = process.wait()
-            if run.cancel_reason is None:
-                return "timed_out", f"timed out after {timeout:g} s", exit_code
-        end_leftovers(process)
+            exit_code, timed_out = process.wait(), True
+        if timed_out or run.cancel_reason is not None or run.spec.get("kill_leftovers", True):
+            end_leftovers(process)  # what is left in its group, then (later) what escaped it
+            if self._sweeper is not None:
+                self._sweeper.sweep(run.execution_id, run.started_at or run.queued_at)
         if run.cancel_reason is not None:
             return "cancelled", run.cancel_reason, exit_code
+        if timed_out:
+            return "timed_out", f"timed out after {timeout:g} s", exit_code
         meaning = executor.outcome(exit_code)
         if meaning is not None:
             return meaning[0], meaning[1], exit_code
