@@ -156,6 +156,7 @@ class PipelineScheduler:
         """This server became the dispatcher: make stored jobs sound, record what was missed, fire."""
         self.jobs.reconcile()
         catch_up(self.scheduler, self.runs)
+        self.runs.resume_retries()
         self.scheduler.set_dispatching(True)
         self.runner_jobs.writing = True
         self.runner_jobs.sync(again=True)
@@ -186,11 +187,14 @@ class PipelineScheduler:
         here = server.host == self.server.host
         reason = (f"interrupted: its server ({server.host}, pid {server.pid}) stopped while it was active"
                   + ("; its processes were ended" if here else "; its processes on that host were not reached"))
-        for run in self.store.interrupt_runs([server.id], reason):
+        interrupted = self.store.interrupt_runs([server.id], reason)
+        for run in interrupted:
             if here:
                 end_run(run.execution_id, run.pid, run.process_started_at)
             self.events.publish({"type": "run", "run": run_document(dict(run._mapping) | {
                 "status": "interrupted", "reason": reason})})
+        if interrupted:
+            self.runs.retry_interrupted(interrupted, self.store.job_specs({run.job_id for run in interrupted}))
 
     def _schedules_changed(self, job_ids: list[str]) -> None:
         """APScheduler wrote next run times (after fires): those jobs' entries in the list are stale."""

@@ -70,6 +70,11 @@ def run_document(run: Mapping[str, Any]) -> dict[str, Any]:
         "duration": round(finished - started, 3) if started is not None and finished is not None else None,
         "pid": run["pid"],
         "log_path": run["log_path"],
+        "attempt": run.get("attempt") or 1,
+        "retry_of": run.get("retry_of"),
+        "retry_at": iso(run.get("retry_at")),
+        "log_truncated": run.get("log_truncated"),
+        "notification_error": run.get("notification_error"),
     }
 
 

@@ -145,6 +145,11 @@ class JobSpec(TriggerSpec):
     max_parallel: int = Field(default=1, ge=1, le=1000)
     catch_up: CatchUpPolicy = "run_once"
     kill_leftovers: bool = True  # end what a run leaves running (false: jobs that start daemons on purpose)
+    retries: int = Field(default=0, ge=0, le=20)
+    retry_delay: float = Field(default=60.0, ge=0, le=86400, allow_inf_nan=False)  # seconds before the first retry
+    retry_backoff: float = Field(default=2.0, ge=1, le=10, allow_inf_nan=False)  # each further wait × this
+    retry_on: list[Literal["failure", "timed_out", "interrupted"]] = Field(
+        default_factory=lambda: ["failure", "timed_out"], min_length=1)
     paused: bool = False
     # APScheduler options of the 0.9.7 contract. ``max_instances`` maps to the overlap policy when no
     # policy is given; ``coalesce: true`` runs only the latest of instants that came due together

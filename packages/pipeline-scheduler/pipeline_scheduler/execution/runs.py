@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import random
 import re
 import secrets
 import subprocess
@@ -38,6 +39,7 @@ from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
 from .orphans import RUN_MARKER, LeftoverSweeper
 from .prestart import Prestarter
+from .retries import Attempt, RetryQueue, next_attempt_delay
 from .processes import end_leftovers, kill_tree, process_start_time, start_process
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ class ActiveRun:
     fire_key: str | None = None
     server_id: str | None = None
     process_started_at: float | None = None
+    attempt: int = 1
+    retry_of: int | None = None  # the first attempt's run id
     finished: Future = field(default_factory=Future)
 
     def row(self) -> dict[str, Any]:
@@ -89,7 +93,8 @@ class ActiveRun:
                 "pid": self.process.pid if self.process else None,
                 "log_path": str(self.log_path) if self.log_path else None, "output_tail": None,
                 "fire_key": self.fire_key, "server_id": self.server_id,
-                "process_started_at": self.process_started_at}
+                "process_started_at": self.process_started_at, "attempt": self.attempt, "retry_of": self.retry_of,
+                "retry_at": None}
 
 
 @dataclass
@@ -119,6 +124,9 @@ class _Request:
     received_at: float
     accepted: Future
     fire_key: str | None = None
+    scheduled_for: float | None = None
+    attempt: int = 1
+    retry_of: int | None = None
     instants: tuple[float, ...] = ()
     missed: bool = False  # the instants passed while no server was dispatching: the job's catch-up policy
     uncounted: tuple[int, float, float] | None = None  # (count, first, last) missed instants not listed
@@ -150,10 +158,17 @@ def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
     return data.decode("utf-8", errors="replace"), length <= size
 
 
+def _attempt_after(run: Any, due: float) -> Attempt:
+    """The attempt that follows ``run`` (a row or a mapping of one), due at ``due``."""
+    get = run.get if isinstance(run, dict) else lambda key: getattr(run, key)
+    return Attempt(due, get("job_id"), (get("attempt") or 1) + 1, get("retry_of") or get("id"),
+                   get("triggered_by"), get("scheduled_for"))
+
+
 def _planned(request: _Request, spec: dict[str, Any]) -> list[tuple[float | None, str | None, str | None]]:
     """``(scheduled_for, fire_key, skip_reason)`` of each record a request makes, by the job's policies."""
     if not request.instants:
-        return [(None, request.fire_key, None)]
+        return [(request.scheduled_for, request.fire_key, None)]
     latest = request.instants[-1]
     if request.missed:
         policy = spec.get("catch_up") or "run_once"
@@ -189,6 +204,8 @@ class RunManager:
         self._prestarter = prestarter
         self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
         self._sweeper = sweeper
+        self._retries = RetryQueue(self.start_attempt)
+        self._random = random.Random()
         self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -210,10 +227,12 @@ class RunManager:
                           for n in range(self._settings.max_concurrent_runs)]
         for thread in self._threads:
             thread.start()
+        self._retries.begin()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking runs, cancel queued ones, end running processes and record them ``cancelled``."""
         self._stopping = True
+        self._retries.stop()
         self._intake.put(None)
         with self._lock:
             active = list(self._active.values())
@@ -244,6 +263,30 @@ class RunManager:
         """
         return self._enqueue(_Request(job_id, "schedule", time.time(), Future(), instants=tuple(instants),
                                       missed=missed, uncounted=uncounted))
+
+    def start_attempt(self, attempt: Attempt) -> Future:
+        """Record the next attempt of a run (a retry) to run now."""
+        return self._enqueue(_Request(attempt.job_id, attempt.triggered_by, time.time(), Future(),
+                                      fire_key=attempt.fire_key, scheduled_for=attempt.scheduled_for,
+                                      attempt=attempt.number, retry_of=attempt.first))
+
+    def resume_retries(self) -> int:
+        """Wait again for the retries recorded as due and not yet started (after a restart or a takeover)."""
+        pending = self._store.pending_retries()
+        for run in pending:
+            self._retries.add(_attempt_after(run, max(run.retry_at, time.time())))
+        return len(pending)
+
+    def retry_interrupted(self, runs: list[Any], specs: dict[str, Any]) -> None:
+        """Runs a dead server left behind and marked interrupted: retried where their job asks for it."""
+        for run in runs:
+            job = specs.get(run.job_id)
+            spec = job.spec if job is not None and isinstance(job.spec, dict) else {}
+            delay = next_attempt_delay(spec, "interrupted", run.attempt or 1, self._random)
+            if delay is not None:
+                due = time.time() + delay
+                self._store.update_run(run.id, retry_at=due)
+                self._retries.add(_attempt_after(run, due))
 
     def _enqueue(self, request: _Request) -> Future:
         if self._stopping:
@@ -333,7 +376,8 @@ class RunManager:
                 for scheduled_for, key, skip_reason in _planned(request, job.spec):
                     run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at),
                                     request.triggered_by, scheduled_for, request.received_at, job.kind, job.spec,
-                                    fire_key=key, server_id=self._settings.server_id)
+                                    fire_key=key, server_id=self._settings.server_id, attempt=request.attempt,
+                                    retry_of=request.retry_of)
                     skip_reason = skip_reason or self._overlap_verdict(job.spec, len(self._per_job[job.id]))
                     if skip_reason:
                         run.status, run.cancel_reason = "skipped", skip_reason
@@ -512,10 +556,13 @@ class RunManager:
         row = run.row()
         tail, whole = read_tail(run.log_path, self._settings.tail_bytes)
         row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(), output_tail=tail)
+        delay = None if self._stopping else next_attempt_delay(run.spec, status, run.attempt, self._random)
+        if delay is not None:
+            row["retry_at"] = row["finished_at"] + delay
         try:
             self._store.record_run(run.run_id, run.job_id, last_run_summary(row),
                                    **{key: row[key] for key in ("status", "reason", "exit_code", "finished_at",
-                                                                "output_tail", "log_path", "started_at")})
+                                                                "output_tail", "log_path", "started_at", "retry_at")})
         finally:
             with self._lock:
                 run.status = status
@@ -536,6 +583,8 @@ class RunManager:
                 self._ready.put(following)
         document = run_document(row)
         self._events.publish({"type": "run", "run": document})  # listeners hear of the end before waiters
+        if delay is not None:
+            self._retries.add(_attempt_after(row, row["retry_at"]))
         run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
         if self._settings.runs_retention > 0:
             self._housekeeping.submit(self._prune, run.job_id)

@@ -216,6 +216,18 @@ class Store:
                              .values(status="interrupted", reason=reason, finished_at=time.time()))
         return rows
 
+    def pending_retries(self, within: float = 7 * 86400) -> list[Row]:
+        """Runs whose next attempt is due (from ``within`` seconds ago on) and not recorded yet."""
+        following = RunRow.__table__.alias("following")
+        first = func.coalesce(RunRow.retry_of, RunRow.id)
+        recorded = (select(following.c.id).where(following.c.job_id == RunRow.job_id,
+                                                 following.c.retry_of == first,
+                                                 following.c.attempt == func.coalesce(RunRow.attempt, 1) + 1)
+                    .exists())
+        with self.engine.connect() as conn:
+            return conn.execute(select(*RUN_COLUMNS).where(RunRow.retry_at.is_not(None),
+                                                           RunRow.retry_at > time.time() - within, ~recorded)).all()
+
     def set_broken(self, job_id: str, reason: str | None) -> bool:
         """Record why a job cannot be scheduled (``None``: it can); whether anything changed."""
         with self.engine.begin() as conn:

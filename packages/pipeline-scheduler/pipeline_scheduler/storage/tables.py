@@ -90,6 +90,11 @@ class RunRow(Base):
     fire_key: Mapped[str | None] = mapped_column(String(255), default=None)
     server_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the server that runs it
     process_started_at: Mapped[float | None] = mapped_column(Float, default=None)  # with pid: which process
+    attempt: Mapped[int | None] = mapped_column(Integer, default=None)  # 1-based; none means 1
+    retry_of: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first attempt's id
+    retry_at: Mapped[float | None] = mapped_column(Float, default=None)  # when its next attempt is due
+    log_truncated: Mapped[int | None] = mapped_column(Integer, default=None)  # bytes dropped from the log
+    notification_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class DependencyRow(Base):
