@@ -12,12 +12,14 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, Unicode, default, validate
-from traitlets import TraitError
+from jupyter_server.utils import url_path_join
+from traitlets import Float, Int, List, TraitError, Unicode, default, validate
 from tzlocal import get_localzone_name
 
 from .api.handlers import route_table
 from .errors import Invalid
+from .execution.notifications import EVENTS as NOTIFY_EVENTS
+from .execution.notifications import NotifySettings, redact, unknown_url
 from .scheduling.triggers import zone
 from .service import PipelineScheduler, SchedulerConfig
 
@@ -71,6 +73,19 @@ class PipelineSchedulerApp(ExtensionApp):
         another server takes over within this many seconds (plus one) and records what came due
         meanwhile per each job's ``catch_up`` policy.
         """)
+    notify_urls = List(Unicode(), default_value=[], config=True, help="""
+        Apprise URLs told how every job's runs end (email ``mailtos://…``, Slack ``slack://…``,
+        webhooks ``json://…``, ntfy …; https://github.com/caronc/apprise/wiki), on ``notify_on``.
+        Jobs can add their own with ``notify``.
+        """)
+    notify_on = List(Unicode(), default_value=["failure", "timed_out", "recovery"], config=True, help="""
+        Which endings ``notify_urls`` hear of: ``failure``, ``timed_out``, ``success``, ``recovery``
+        (a success after a failure).
+        """)
+    notify_link = Unicode("", config=True, help="""
+        Where a notification points for its run; ``{run_id}`` is replaced. Empty: the run's
+        document on this server (``<server URL>pipeline-scheduler/runs/{run_id}``).
+        """)
     runs_retention = Int(500, config=True, help="""
         How many finished runs (and their logs) to keep per job; older ones are pruned after each
         run. 0: keep everything.
@@ -95,6 +110,20 @@ class PipelineSchedulerApp(ExtensionApp):
         if found is None:
             raise TraitError(f"python_executable: {proposal['value']!r} is not an executable file or a command on PATH")
         return str(Path(found).absolute())
+
+    @validate("notify_urls")
+    def _check_notify_urls(self, proposal: dict) -> list[str]:
+        for url in proposal["value"]:
+            if unknown_url(url):
+                raise TraitError(f"notify_urls: {redact(url)} is not a URL Apprise can send to")
+        return proposal["value"]
+
+    @validate("notify_on")
+    def _check_notify_on(self, proposal: dict) -> list[str]:
+        unknown = set(proposal["value"]) - set(NOTIFY_EVENTS)
+        if unknown:
+            raise TraitError(f"notify_on: unknown events {sorted(unknown)}; use {', '.join(NOTIFY_EVENTS)}")
+        return proposal["value"]
 
     @validate("lease_seconds")
     def _check_lease(self, proposal: dict) -> float:
@@ -137,11 +166,17 @@ class PipelineSchedulerApp(ExtensionApp):
             state_dir=state_dir, runs_retention=self.runs_retention,
             jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
             plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll,
-            lease_seconds=self.lease_seconds)
+            lease_seconds=self.lease_seconds,
+            notify=NotifySettings(tuple(self.notify_urls), tuple(self.notify_on), self._notify_link()))
         scheduler = PipelineScheduler(config)
         scheduler.start()
         self.settings["pipeline_scheduler"] = scheduler
         self.log.info("pipeline scheduler started: %s, zone %s", scheduler.public_config()["db_url"], self.timezone)
+
+    def _notify_link(self) -> str:
+        if self.notify_link:
+            return self.notify_link
+        return url_path_join(self.serverapp.connection_url, "pipeline-scheduler", "runs", "{run_id}")
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())

@@ -20,6 +20,7 @@ from .api.documents import run_document
 from .events import EventBus
 from .execution.executors import ExecutionContext, default_registry
 from .execution.history import RunHistory
+from .execution.notifications import Notifier, NotifySettings, redact
 from .execution.orphans import LeftoverSweeper, end_run
 from .execution.prestart import Prestarter
 from .execution.runs import RunManager, RunSettings
@@ -53,6 +54,7 @@ class SchedulerConfig:
     jobs_dir_poll_seconds: float = 2.0
     prestarted_interpreters: int = 0
     lease_seconds: float = 10.0
+    notify: NotifySettings = NotifySettings()
 
 
 class PipelineScheduler:
@@ -78,6 +80,7 @@ class PipelineScheduler:
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store)
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
+        self.notifier = Notifier(self.store, self.events, config.notify)
         self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
         self.runner_jobs.writing = False  # until this server is the dispatcher
         self.dispatcher = Dispatcher(Coordination(self.engine), self.server, __version__, config.lease_seconds,
@@ -90,7 +93,8 @@ class PipelineScheduler:
         self._unsubscribe = [self.events.subscribe(self._jobs_changed),
                              self.events.subscribe(self.jobs.listing.on_event),
                              self.events.subscribe(self.runs.on_event),
-                             self.events.subscribe(self.dependencies.on_event)]
+                             self.events.subscribe(self.dependencies.on_event),
+                             self.events.subscribe(self.notifier.on_event)]
 
     def start(self) -> None:
         self.started_at = datetime.now(timezone.utc)
@@ -114,6 +118,7 @@ class PipelineScheduler:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
+        self.notifier.stop()
         self.sweeper.stop()
         self.prestarter.stop()
         self._repairs.shutdown(wait=True)
@@ -149,6 +154,7 @@ class PipelineScheduler:
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
                 "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
                 "plugins_dir": str(config.plugins_dir or ""), "lease_seconds": config.lease_seconds,
+                "notify_urls": [redact(url) for url in config.notify.urls], "notify_on": list(config.notify.on),
                 "version": __version__}
 
     # -- dispatching ------------------------------------------------------------------------

@@ -80,6 +80,19 @@ class TriggerCondition(Payload):
         return refuse_control(value)
 
 
+class NotifyTarget(Payload):
+    """Where to tell how runs ended (an Apprise URL) and on which events."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    on: list[Literal["failure", "timed_out", "success", "recovery"]] = Field(
+        default_factory=lambda: ["failure", "timed_out", "recovery"], min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return refuse_control(value)
+
+
 class TriggerSpec(Payload):
     """When a job fires: the schedule fields of the 0.9.7 contract plus our extensions."""
 
@@ -150,6 +163,7 @@ class JobSpec(TriggerSpec):
     retry_backoff: float = Field(default=2.0, ge=1, le=10, allow_inf_nan=False)  # each further wait × this
     retry_on: list[Literal["failure", "timed_out", "interrupted"]] = Field(
         default_factory=lambda: ["failure", "timed_out"], min_length=1)
+    notify: list[NotifyTarget] = Field(default_factory=list, max_length=20)
     paused: bool = False
     # APScheduler options of the 0.9.7 contract. ``max_instances`` maps to the overlap policy when no
     # policy is given; ``coalesce: true`` runs only the latest of instants that came due together

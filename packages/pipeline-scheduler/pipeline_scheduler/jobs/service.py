@@ -27,6 +27,7 @@ from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..events import EventBus
 from ..execution.executors import ExecutionContext, ExecutorRegistry
 from ..execution.executors.working_dir import working_dir
+from ..execution.notifications import redact, unknown_url
 from ..paths import resolve_in_root
 from ..scheduling.dependencies import check_no_cycle
 from ..scheduling.scheduler import SchedulerService, StoredJob
@@ -270,6 +271,10 @@ class JobService:
             if not check_target:
                 raise
             target_problem = f"cannot run: {error.message}"
+        for index, target in enumerate(spec.notify):
+            if unknown_url(target.url):
+                raise Invalid(f"notify.{index}.url: not a notification URL Apprise can send to ({redact(target.url)}; "
+                              "see https://github.com/caronc/apprise/wiki)", f"notify.{index}.url")
         dependencies, upstream_names = self._dependencies(spec.id, spec)
         built = build_trigger(spec, self.default_timezone, job_names=upstream_names, allow_past=allow_past)
         if _unanchored(spec):

@@ -216,6 +216,14 @@ class Store:
                              .values(status="interrupted", reason=reason, finished_at=time.time()))
         return rows
 
+    def previous_outcome(self, job_id: str, before_id: int) -> str | None:
+        """How the job's last run before run ``before_id`` ended for good (retried attempts skipped)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(RunRow.status)
+                               .where(RunRow.job_id == job_id, RunRow.id < before_id, RunRow.retry_at.is_(None),
+                                      RunRow.status.in_(("success", "failure", "timed_out")))
+                               .order_by(RunRow.id.desc()).limit(1))
+
     def pending_retries(self, within: float = 7 * 86400) -> list[Row]:
         """Runs whose next attempt is due (from ``within`` seconds ago on) and not recorded yet."""
         following = RunRow.__table__.alias("following")
