@@ -73,6 +73,14 @@ class PipelineSchedulerApp(ExtensionApp):
         another server takes over within this many seconds (plus one) and records what came due
         meanwhile per each job's ``catch_up`` policy.
         """)
+    max_log_bytes = Int(50 * 1024**2, config=True, help="""
+        Bytes of log kept per run: past it, a log keeps its first half, a line saying how much was
+        dropped, and its newest bytes; the run records how much (``log_truncated``). 0: no limit.
+        """)
+    max_log_space = Int(5 * 1024**3, config=True, help="""
+        Bytes of all run logs together: past it, the logs of the oldest finished runs are removed
+        (their records stay and say so). 0: no limit (``runs_retention`` still prunes).
+        """)
     notify_urls = List(Unicode(), default_value=[], config=True, help="""
         Apprise URLs told how every job's runs end (email ``mailtos://…``, Slack ``slack://…``,
         webhooks ``json://…``, ntfy …; https://github.com/caronc/apprise/wiki), on ``notify_on``.
@@ -110,6 +118,12 @@ class PipelineSchedulerApp(ExtensionApp):
         if found is None:
             raise TraitError(f"python_executable: {proposal['value']!r} is not an executable file or a command on PATH")
         return str(Path(found).absolute())
+
+    @validate("max_log_bytes", "max_log_space")
+    def _check_log_bounds(self, proposal: dict) -> int:
+        if proposal["value"] < 0 or 0 < proposal["value"] < 4096:
+            raise TraitError(f"{proposal['trait'].name} must be 0 (no limit) or at least 4096 bytes")
+        return proposal["value"]
 
     @validate("notify_urls")
     def _check_notify_urls(self, proposal: dict) -> list[str]:
@@ -166,7 +180,7 @@ class PipelineSchedulerApp(ExtensionApp):
             state_dir=state_dir, runs_retention=self.runs_retention,
             jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
             plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll,
-            lease_seconds=self.lease_seconds,
+            lease_seconds=self.lease_seconds, max_log_bytes=self.max_log_bytes, max_log_space=self.max_log_space,
             notify=NotifySettings(tuple(self.notify_urls), tuple(self.notify_on), self._notify_link()))
         scheduler = PipelineScheduler(config)
         scheduler.start()

@@ -54,6 +54,8 @@ class SchedulerConfig:
     jobs_dir_poll_seconds: float = 2.0
     prestarted_interpreters: int = 0
     lease_seconds: float = 10.0
+    max_log_bytes: int = 50 * 1024**2
+    max_log_space: int = 5 * 1024**3
     notify: NotifySettings = NotifySettings()
 
 
@@ -74,7 +76,8 @@ class PipelineScheduler:
         self.sweeper = LeftoverSweeper()
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
-                                           config.runs_retention, server_id=self.server.id),
+                                           config.runs_retention, server_id=self.server.id,
+                                           max_log_bytes=config.max_log_bytes, max_log_space=config.max_log_space),
                                self.events, self.prestarter, on_target=self._target_checked, sweeper=self.sweeper)
         self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
@@ -152,7 +155,8 @@ class PipelineScheduler:
                 "python_executable": config.python_executable,
                 "prestarted_interpreters": config.prestarted_interpreters, "max_concurrent_runs": config.max_concurrent_runs,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
-                "runs_retention": config.runs_retention, "jobs_dir": str(config.jobs_dir or ""),
+                "runs_retention": config.runs_retention, "max_log_bytes": config.max_log_bytes,
+                "max_log_space": config.max_log_space, "jobs_dir": str(config.jobs_dir or ""),
                 "plugins_dir": str(config.plugins_dir or ""), "lease_seconds": config.lease_seconds,
                 "notify_urls": [redact(url) for url in config.notify.urls], "notify_on": list(config.notify.on),
                 "version": __version__}

@@ -13,6 +13,7 @@ from ..storage.store import Store
 from ..storage.tables import ACTIVE_STATUSES, FINISHED_STATUSES
 
 RUN_STATUSES = ACTIVE_STATUSES + FINISHED_STATUSES
+COMPACTED_NOTE = b"[... the log was compacted (max_log_bytes): following it from its current end ...]\n"
 MAX_LIST = 1000
 DEFAULT_LIST = 200
 
@@ -50,7 +51,12 @@ class RunHistory:
         """Log bytes from ``offset`` (at most ``limit``), the next offset, and the run's status."""
         row = self._row(run_id)
         start = query_int(offset, "offset", 0)
-        if not row.log_path or not Path(row.log_path).exists() or start >= Path(row.log_path).stat().st_size:
+        if not row.log_path or not Path(row.log_path).exists():
+            return b"", start, row.status
+        size = Path(row.log_path).stat().st_size
+        if start > size:  # compacted under the reader's feet (max_log_bytes): go on from its end
+            return COMPACTED_NOTE, size, row.status
+        if start == size:
             return b"", start, row.status
         with open(row.log_path, "rb") as handle:
             handle.seek(start)

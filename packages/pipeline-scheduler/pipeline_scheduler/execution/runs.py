@@ -37,6 +37,7 @@ from ..events import EventBus
 from ..paths import remove_files
 from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
+from .logs import LogLimiter, LogSpace
 from .orphans import RUN_MARKER, LeftoverSweeper
 from .prestart import Prestarter
 from .retries import Attempt, RetryQueue, next_attempt_delay
@@ -54,6 +55,8 @@ class RunSettings:
     log_dir: Path
     runs_retention: int
     server_id: str | None = None  # recorded on every run this server executes
+    max_log_bytes: int = 50 * 1024**2  # per run (0: unbounded)
+    max_log_space: int = 0  # all logs together (0: unbounded)
     tail_bytes: int = 8192
 
 
@@ -83,6 +86,7 @@ class ActiveRun:
     process_started_at: float | None = None
     attempt: int = 1
     retry_of: int | None = None  # the first attempt's run id
+    log_dropped: int = 0  # bytes dropped from its log so far (max_log_bytes)
     finished: Future = field(default_factory=Future)
 
     def row(self) -> dict[str, Any]:
@@ -205,6 +209,8 @@ class RunManager:
         self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
         self._sweeper = sweeper
         self._retries = RetryQueue(self.start_attempt)
+        self._logs = LogLimiter(settings.max_log_bytes, self._log_compacted)
+        self._log_space = LogSpace(settings.log_dir, settings.max_log_space, store.oldest_logs, self._log_removed)
         self._random = random.Random()
         self._intake: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
@@ -228,11 +234,13 @@ class RunManager:
         for thread in self._threads:
             thread.start()
         self._retries.begin()
+        self._logs.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking runs, cancel queued ones, end running processes and record them ``cancelled``."""
         self._stopping = True
         self._retries.stop()
+        self._logs.stop()
         self._intake.put(None)
         with self._lock:
             active = list(self._active.values())
@@ -514,6 +522,7 @@ class RunManager:
             self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
             return
         self._on_target(run.job_id, None)
+        self._logs.watch(run.run_id, run.log_path)
         with self._lock:
             run.process, run.status, run.started_at = process, "running", time.time()
             run.process_started_at = process_start_time(process.pid)
@@ -554,15 +563,18 @@ class RunManager:
     def _finish(self, run: ActiveRun, status: str, reason: str | None, exit_code: int | None = None) -> None:
         """The one place a run ends: write it, free its slot, tell listeners."""
         row = run.row()
+        run.log_dropped += self._logs.finish(run.run_id, run.log_path)
         tail, whole = read_tail(run.log_path, self._settings.tail_bytes)
-        row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(), output_tail=tail)
+        row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(), output_tail=tail,
+                   log_truncated=run.log_dropped or None)
         delay = None if self._stopping else next_attempt_delay(run.spec, status, run.attempt, self._random)
         if delay is not None:
             row["retry_at"] = row["finished_at"] + delay
         try:
             self._store.record_run(run.run_id, run.job_id, last_run_summary(row),
                                    **{key: row[key] for key in ("status", "reason", "exit_code", "finished_at",
-                                                                "output_tail", "log_path", "started_at", "retry_at")})
+                                                                "output_tail", "log_path", "started_at", "retry_at",
+                                                                "log_truncated")})
         finally:
             with self._lock:
                 run.status = status
@@ -586,8 +598,20 @@ class RunManager:
         if delay is not None:
             self._retries.add(_attempt_after(row, row["retry_at"]))
         run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
-        if self._settings.runs_retention > 0:
-            self._housekeeping.submit(self._prune, run.job_id)
+        self._housekeeping.submit(self._tidy, run.job_id, run.log_path)
 
-    def _prune(self, job_id: str) -> None:
-        remove_files(self._store.prune_runs(job_id, self._settings.runs_retention))
+    def _tidy(self, job_id: str, log_path: Path | None) -> None:
+        """After a run: prune the job's old runs (``runs_retention``), keep all logs within ``max_log_space``."""
+        if self._settings.runs_retention > 0:
+            remove_files(self._store.prune_runs(job_id, self._settings.runs_retention))
+        self._log_space.add(log_path)
+
+    def _log_compacted(self, run_id: int, dropped: int) -> None:
+        with self._lock:
+            run = self._active.get(run_id)
+            if run is not None:
+                run.log_dropped += dropped
+
+    def _log_removed(self, run_id: int, size: int) -> None:
+        """The log of an old finished run was removed to make room (max_log_space)."""
+        self._store.update_run(run_id, log_path=None, log_truncated=size)

@@ -216,6 +216,14 @@ class Store:
                              .values(status="interrupted", reason=reason, finished_at=time.time()))
         return rows
 
+    def oldest_logs(self, count: int) -> list[tuple[int, str]]:
+        """``(run id, log path)`` of the oldest finished runs that still have a log."""
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(
+                select(RunRow.id, RunRow.log_path).where(RunRow.log_path.is_not(None),
+                                                         RunRow.status.in_(FINISHED_STATUSES))
+                .order_by(RunRow.id).limit(count))]
+
     def previous_outcome(self, job_id: str, before_id: int) -> str | None:
         """How the job's last run before run ``before_id`` ended for good (retried attempts skipped)."""
         with self.engine.connect() as conn:

@@ -1,0 +1,86 @@
+"""Logs within bounds: a 300 MB log bomb keeps its head and its end within ``max_log_bytes`` without
+the server's memory growing, and all logs together stay under ``max_log_space``. Real servers in
+their own processes (their memory measured with psutil), real runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+
+from conftest import wait_for
+from pipeline_scheduler.execution.logs import compact
+
+LIMIT = 4 * 1024**2
+BOMB = """import sys
+out = sys.stdout.buffer
+out.write(b"FIRST LINE\\n")
+line = b"x" * 1023 + b"\\n"
+for _ in range(300 * 1024):  # 300 MB
+    out.write(line)
+out.write(b"LAST LINE\\n")
+"""
+
+
+def test_a_log_bomb_keeps_its_head_and_end_within_the_limit(servers, tmp_path: Path) -> None:
+    (tmp_path / "bomb.py").write_text(BOMB)
+    server = servers(max_log_bytes=LIMIT, prestarted_interpreters=0)
+    process = psutil.Process(server.process.pid)
+    job = server.request("POST", "jobs", {"pipeline_path": "bomb.py", "schedule_type": "manual", "timeout": 120})
+    server.request("POST", f"run/{job['id']}")  # warm-up: code paths loaded before measuring
+    before = process.memory_info().rss
+    result = server.request("POST", f"run/{job['id']}")
+    grown = process.memory_info().rss - before
+
+    assert result["status"] == "success", result
+    run = result["run"]
+    log = Path(run["log_path"]).read_bytes()
+    assert len(log) <= LIMIT, len(log)
+    assert log.startswith(b"FIRST LINE\n") and log.endswith(b"LAST LINE\n")
+    assert b"bytes of output dropped here (max_log_bytes)" in log
+    assert 295 * 1024**2 <= run["log_truncated"] <= 300 * 1024**2, run["log_truncated"]
+    assert run["output"].endswith("LAST LINE\n")
+    assert grown < 50 * 1024**2, f"the server grew by {grown / 1024**2:.1f} MB"
+
+
+def test_all_logs_stay_under_max_log_space(servers, tmp_path: Path) -> None:
+    (tmp_path / "chatty.py").write_text("print('y' * 1023 * 1024)\n")  # about 1 MB of log per run
+    server = servers(max_log_space=3 * 1024**2 + 512 * 1024)
+    job = server.request("POST", "jobs", {"pipeline_path": "chatty.py", "schedule_type": "manual"})
+    results = [server.request("POST", f"run/{job['id']}") for _ in range(6)]
+
+    def settled() -> list[dict] | None:
+        runs = sorted(server.request("GET", f"runs?job_id={job['id']}")["runs"], key=lambda run: run["id"])
+        return runs if sum(run["log_path"] is None for run in runs) >= 3 else None
+
+    runs = server.wait_for(settled, timeout=15)
+    kept = [run for run in runs if run["log_path"]]
+    removed = [run for run in runs if not run["log_path"]]
+    assert [run["id"] for run in removed] == [result["run_id"] for result in results[:len(removed)]]  # oldest first
+    assert all(run["log_truncated"] >= 1000 * 1024 for run in removed), [(r["id"], r["log_truncated"]) for r in removed]
+    total = sum(path.stat().st_size for path in (tmp_path / ".amphi" / "logs").rglob("*.log"))
+    assert total <= 3 * 1024**2 + 512 * 1024 and len(kept) >= 3
+
+
+def test_compaction_moves_the_end_down_and_says_how_much(tmp_path: Path) -> None:
+    path = tmp_path / "run.log"
+    path.write_bytes(b"head" + b"." * 100_000 + b"tail")
+    dropped = compact(path, 10_000)
+    text = path.read_bytes()
+    assert len(text) <= 10_000 and text.startswith(b"head") and text.endswith(b"tail")
+    assert dropped == 100_008 - len(text) + len(text.split(b"\n[")[1].split(b"]\n")[0]) + 4
+    assert compact(path, 10_000) == 0  # it fits now
+
+
+async def test_a_reader_past_a_compacted_log_goes_on_from_its_end(api, write_script, jp_root_dir: Path) -> None:
+    write_script("ok.py", "print('short')\n")
+    _, job = await api("POST", "jobs", {"pipeline_path": "ok.py", "schedule_type": "manual"})
+    _, result = await api("POST", f"run/{job['id']}")
+    _, text = await api("GET", f"runs/{result['run_id']}/log", offset=10**6)
+    assert "compacted" in text
+    await wait_for(lambda: _ok(api), 1)
+
+
+async def _ok(api) -> bool:
+    status, _ = await api("GET", "health")
+    return status == 200
