@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Quick start: set everything up, then run every test: Python (pytest, against real Jupyter servers,
-# SQLite files and processes), the frontend's unit tests (jest) and the browser tests (Playwright in
-# Debian's chromium). CI runs exactly this (.ci/run). Extra arguments go to pytest.
+# SQLite files, a throwaway PostgreSQL cluster and processes), the frontend's unit tests (jest) and
+# the browser tests (Playwright in Debian's chromium). CI runs exactly this (.ci/run). Extra
+# arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
+# The tests of the PostgreSQL store start a throwaway cluster with Debian's server binaries.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 
 failed=()
 status=0

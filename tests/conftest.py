@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from postgres import PostgresCluster
 from server_process import ServerProcess
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
@@ -98,3 +99,11 @@ def servers(tmp_path: Any) -> Callable[..., ServerProcess]:
     yield start
     for server in started:
         server.crash()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresCluster:
+    """A real PostgreSQL server for the session (``postgres.create_database()`` gives a fresh database)."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()

@@ -60,7 +60,7 @@ class Coordination:
         with self.engine.begin() as conn:  # the first time: the row does not exist yet
             return conn.execute(insert_or_ignore(conn.dialect.name, LeaseRow, ["name"])
                                 .values(name=name, holder=holder, acquired_at=now, expires_at=now + seconds)
-                                ).rowcount > 0
+                                .returning(LeaseRow.name)).first() is not None
 
     def release(self, name: str, holder: str) -> None:
         with self.engine.begin() as conn:

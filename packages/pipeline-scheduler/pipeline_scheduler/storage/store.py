@@ -150,8 +150,8 @@ class Store:
                     RunRow.id, RunRow.job_id, RunRow.fire_key)
                 recorded = {(row.job_id, row.fire_key): row.id
                             for row in conn.execute(statement, [runs[index] for index in keyed])}
-                for index in keyed:
-                    ids[index] = recorded.get((runs[index]["job_id"], runs[index]["fire_key"]))
+                for index in keyed:  # a key twice in one batch: the first one was recorded
+                    ids[index] = recorded.pop((runs[index]["job_id"], runs[index]["fire_key"]), None)
         return ids
 
     def update_run(self, run_id: int, **values: Any) -> None:

@@ -1,0 +1,73 @@
+"""The PostgreSQL store: the same migrations, one record per instant and one dispatcher, with two
+real servers on one real PostgreSQL database (a throwaway cluster, tests/postgres.py)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from pipeline_scheduler.storage.coordination import Coordination
+from pipeline_scheduler.storage.schema import current_revision
+from pipeline_scheduler.storage.store import Store
+from pipeline_scheduler.storage.tables import make_engine
+
+MIGRATIONS = Path(__file__).parents[1] / "packages" / "pipeline-scheduler" / "pipeline_scheduler" / "storage" / \
+    "migrations" / "versions"
+
+
+def test_migrations_build_the_schema_on_an_empty_database(postgres) -> None:
+    engine = make_engine(postgres.create_database())
+    Store(engine)
+    assert current_revision(engine) == sorted(path.name[:4] for path in MIGRATIONS.glob("0*.py"))[-1]
+    tables = set(inspect(engine).get_table_names())
+    assert {"ps_jobs", "ps_runs", "ps_dependencies", "ps_servers", "ps_leases", "ps_schema_version"} <= tables
+    Store(engine)  # a second server starting on it changes nothing
+    engine.dispose()
+
+
+def test_an_instant_is_recorded_once_and_the_lease_held_by_one(postgres) -> None:
+    engine = make_engine(postgres.create_database())
+    store = Store(engine)
+    run = {"job_id": "a", "job_name": "a", "triggered_by": "schedule", "status": "queued", "queued_at": 1.0}
+    first = store.insert_runs([{**run, "execution_id": "1", "fire_key": "at:1"},
+                               {**run, "execution_id": "2", "fire_key": "at:1"},  # the same instant twice
+                               {**run, "execution_id": "3", "triggered_by": "manual"}])
+    again = store.insert_runs([{**run, "execution_id": "4", "fire_key": "at:1"}])  # another server, later
+    assert first[0] is not None and first[1] is None and first[2] is not None and again == [None]
+    leases = Coordination(engine)
+    assert leases.acquire("dispatcher", "one", 10) is True
+    assert leases.acquire("dispatcher", "two", 10) is False
+    assert leases.acquire("dispatcher", "one", 10) is True  # renewed
+    assert leases.holder("dispatcher").holder == "one"
+    engine.dispose()
+
+
+def test_two_servers_on_postgres_fire_each_instant_once_and_take_over(servers, postgres, tmp_path: Path) -> None:
+    (tmp_path / "tick.py").write_text("print('tick')\n")
+    url = postgres.create_database()
+    first, second = servers(db_url=url, lease_seconds=4), servers(db_url=url, lease_seconds=4)
+    jobs = [(first, second)[index % 2].request("POST", "jobs", {
+        "pipeline_path": "tick.py", "schedule_type": "interval", "interval_seconds": 2,
+        "overlap_policy": "parallel", "max_parallel": 5}) for index in range(10)]
+    assert second.request("POST", f"run/{jobs[0]['id']}")["output"] == "tick\n"
+    time.sleep(12)
+    dispatcher = first if first.request("GET", "health")["dispatching"] else second
+    standby = second if dispatcher is first else first
+    dispatcher.crash()
+    standby.wait_for(lambda: standby.request("GET", "health")["dispatching"], timeout=10)
+    time.sleep(6)
+
+    instants = defaultdict(list)
+    for run in standby.request("GET", "runs?limit=1000")["runs"]:
+        if run["triggered_by"] == "schedule":
+            instants[run["job_id"]].append(datetime.fromisoformat(run["scheduled_for"]).timestamp())
+    assert set(instants) == {job["id"] for job in jobs}
+    for moments in instants.values():
+        moments.sort()
+        assert len(moments) == len(set(moments)), "an instant was recorded twice"
+        assert all(round(b - a, 3) == 2.0 for a, b in zip(moments, moments[1:])), moments
+        assert moments[-1] > time.time() - 4  # still firing after the takeover
