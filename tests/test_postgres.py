@@ -3,7 +3,10 @@ real servers on one real PostgreSQL database (a throwaway cluster, tests/postgre
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+import urllib.request
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -71,3 +74,40 @@ def test_two_servers_on_postgres_fire_each_instant_once_and_take_over(servers, p
         assert len(moments) == len(set(moments)), "an instant was recorded twice"
         assert all(round(b - a, 3) == 2.0 for a, b in zip(moments, moments[1:])), moments
         assert moments[-1] > time.time() - 4  # still firing after the takeover
+
+
+def events_seen(server, count: int, timeout: float = 20.0) -> list[tuple[str, dict]]:
+    """The first ``count`` events of ``GET events`` on ``server`` (a browser's live connection)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{server.port}/pipeline-scheduler/events",
+                                     headers={"Authorization": f"token {server.token}"})
+    seen, kind = [], None
+    deadline = time.monotonic() + timeout
+    with urllib.request.urlopen(request, timeout=timeout) as stream:
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind:
+                seen.append((kind, json.loads(line[6:])))
+                if len(seen) >= count or time.monotonic() > deadline:
+                    return seen
+    return seen
+
+
+def test_a_browser_on_one_server_sees_the_runs_of_another_live(servers, postgres, tmp_path: Path) -> None:
+    (tmp_path / "hello.py").write_text("print('hello')\n")
+    url = postgres.create_database()
+    first, second = servers(db_url=url), servers(db_url=url)
+    job = first.request("POST", "jobs", {"name": "hello", "pipeline_path": "hello.py", "schedule_type": "manual"})
+    watched: list = []
+    watcher = threading.Thread(target=lambda: watched.extend(events_seen(second, 4)))
+    watcher.start()
+    time.sleep(1)  # the stream is open
+    result = first.request("POST", f"run/{job['id']}")  # on the first server
+    first.request("PUT", f"jobs/{job['id']}", {"name": "hello again"})
+    watcher.join(30)
+    runs = [data for kind, data in watched if kind == "run" and data["id"] == result["run_id"]]
+    jobs = [data for kind, data in watched if kind == "job" and data["id"] == job["id"]]
+    assert [run["status"] for run in runs][-1] == "success" and runs[-1]["output"] == "hello\n", watched
+    assert jobs and jobs[-1]["action"] == "updated", watched
+    assert second.request("GET", f"jobs/{job['id']}")["name"] == "hello again"

@@ -17,6 +17,7 @@ from typing import Any
 
 from ._version import __version__
 from .api.documents import run_document
+from .errors import SchedulerError
 from .events import EventBus
 from .execution.executors import ExecutionContext, default_registry
 from .execution.history import RunHistory
@@ -31,6 +32,7 @@ from .scheduling.catch_up import catch_up
 from .scheduling.dependencies import DependencyTrigger
 from .scheduling.dispatcher import Dispatcher, ServerIdentity
 from .scheduling.scheduler import SchedulerService
+from .storage.broadcast import Broadcast
 from .storage.coordination import Coordination
 from .storage.store import Store
 from .storage.tables import make_engine
@@ -90,6 +92,8 @@ class PipelineScheduler:
                                      take_over=self._take_over, step_down=self._step_down, bury=self._bury,
                                      tick=self._tick)
         self._repairs = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-repairs")
+        self.broadcast = (Broadcast(self.engine, self.events, self.server.id, self._read_run)
+                          if Broadcast.available(self.engine) else None)
         self.started_at: datetime | None = None
         self._job_counts: dict[str, int] = {}
         self._counts_stale = True
@@ -109,12 +113,16 @@ class PipelineScheduler:
         self.runs.start()
         self.scheduler.start()
         self.runner_jobs.start()
+        if self.broadcast is not None:
+            self.broadcast.start()
         self.dispatcher.start()
         self._count_jobs()
 
     def stop(self) -> None:
         """Stop firing (handing the lease over), then end runs (recorded ``cancelled``), then release the database."""
         self.runner_jobs.stop()
+        if self.broadcast is not None:
+            self.broadcast.stop()
         self.dispatcher.stop()
         self.scheduler.shutdown()
         for unsubscribe in self._unsubscribe:
@@ -205,6 +213,12 @@ class PipelineScheduler:
                 "status": "interrupted", "reason": reason})})
         if interrupted:
             self.runs.retry_interrupted(interrupted, self.store.job_specs({run.job_id for run in interrupted}))
+
+    def _read_run(self, run_id: int) -> dict[str, Any] | None:
+        try:
+            return self.history.get(str(run_id))
+        except SchedulerError:
+            return None  # deleted meanwhile
 
     def _schedules_changed(self, job_ids: list[str]) -> None:
         """APScheduler wrote next run times (after fires): those jobs' entries in the list are stale."""

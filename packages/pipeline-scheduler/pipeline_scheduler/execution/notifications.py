@@ -62,8 +62,8 @@ class Notifier:
     def on_event(self, event: dict[str, Any]) -> None:
         """Event listener: a run that ended for good is considered for notifications."""
         run = event.get("run") or {}
-        if (event.get("type") == "run" and run.get("status") in ("success", "failure", "timed_out")
-                and not run.get("retry_at")):
+        if (event.get("type") == "run" and event.get("origin") != "remote"
+                and run.get("status") in ("success", "failure", "timed_out") and not run.get("retry_at")):
             self._pool.submit(self._consider, run)
 
     def stop(self) -> None:

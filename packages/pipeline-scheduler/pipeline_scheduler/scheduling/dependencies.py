@@ -33,9 +33,11 @@ class DependencyTrigger:
 
     def on_event(self, event: Event) -> None:
         """Event listener: hand finished runs to the evaluation thread (a run that will be retried has
-        not finished yet as far as the jobs waiting for it are concerned)."""
+        not finished yet as far as the jobs waiting for it are concerned; a run of another server is
+        that server's to evaluate)."""
         run = event.get("run") or {}
-        if event.get("type") == "run" and run.get("status") in ("success", "failure") and not run.get("retry_at"):
+        if (event.get("type") == "run" and event.get("origin") != "remote" and run.get("status") in ("success", "failure")
+                and not run.get("retry_at")):
             self._pool.submit(self._evaluate, run["job_id"], run["id"], run["status"])
 
     def drain(self, timeout: float = 60.0) -> None:
