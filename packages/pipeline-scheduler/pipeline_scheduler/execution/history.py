@@ -54,9 +54,9 @@ class RunHistory:
         if not row.log_path or not Path(row.log_path).exists():
             return b"", start, row.status
         size = Path(row.log_path).stat().st_size
-        if start > size:  # compacted under the reader's feet (max_log_bytes): go on from its end
+        if start > size and row.log_truncated:  # compacted under the reader's feet: go on from its end
             return COMPACTED_NOTE, size, row.status
-        if start == size:
+        if start >= size:
             return b"", start, row.status
         with open(row.log_path, "rb") as handle:
             handle.seek(start)

@@ -37,11 +37,10 @@ from ..events import EventBus
 from ..paths import remove_files
 from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
+from .launchers import Launcher, LocalLauncher, RunProcess, WorkerLost
 from .logs import LogLimiter, LogSpace
 from .orphans import RUN_MARKER, LeftoverSweeper
-from .prestart import Prestarter
 from .retries import Attempt, RetryQueue, next_attempt_delay
-from .processes import end_leftovers, kill_tree, process_start_time, start_process
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ class ActiveRun:
     started_at: float | None = None
     cwd: str | None = None
     log_path: Path | None = None
-    process: subprocess.Popen | None = None
+    process: RunProcess | None = None
     kill_grace: float = 3.0
     cancel_reason: str | None = None
     held: bool = False  # waiting for an earlier run of the same job (overlap policy "queue")
@@ -197,7 +196,7 @@ def _planned(request: _Request, spec: dict[str, Any]) -> list[tuple[float | None
 
 class RunManager:
     def __init__(self, store: Store, executors: ExecutorRegistry, context: ExecutionContext, settings: RunSettings,
-                 events: EventBus, prestarter: Prestarter | None = None,
+                 events: EventBus, launcher: Launcher | None = None,
                  on_target: Callable[[str, str | None], None] | None = None,
                  sweeper: LeftoverSweeper | None = None) -> None:
         self._store = store
@@ -205,7 +204,7 @@ class RunManager:
         self._context = context
         self._settings = settings
         self._events = events
-        self._prestarter = prestarter
+        self._launcher = launcher or LocalLauncher()
         self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
         self._sweeper = sweeper
         self._retries = RetryQueue(self.start_attempt)
@@ -316,7 +315,7 @@ class RunManager:
         if status == "queued":
             self._finish(run, "cancelled", reason)
         elif process is not None:
-            kill_tree(process, run.kill_grace)
+            process.stop(run.kill_grace)
         return True
 
     def on_event(self, event: dict[str, Any]) -> None:
@@ -515,9 +514,9 @@ class RunManager:
         run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
         try:
-            process = start_process(command, run.log_path,
-                                    {**os.environ, **(run.spec.get("env") or {}), RUN_MARKER: run.execution_id},
-                                    self._prestarter)
+            process = self._launcher.start(command, run.log_path,
+                                           {**os.environ, **(run.spec.get("env") or {}), RUN_MARKER: run.execution_id},
+                                           run.execution_id, run.spec.get("resources"))
         except OSError as error:
             self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
             return
@@ -525,10 +524,10 @@ class RunManager:
         self._logs.watch(run.run_id, run.log_path)
         with self._lock:
             run.process, run.status, run.started_at = process, "running", time.time()
-            run.process_started_at = process_start_time(process.pid)
+            run.process_started_at = process.started_at
             cancelled_meanwhile = run.cancel_reason is not None
         if cancelled_meanwhile:
-            kill_tree(process, run.kill_grace)
+            process.stop(run.kill_grace)
         started = run.row()
         self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
                                started_at=run.started_at, pid=process.pid, log_path=started["log_path"],
@@ -537,17 +536,19 @@ class RunManager:
         status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)
 
-    def _wait(self, run: ActiveRun, process: subprocess.Popen, timeout: float | None,
+    def _wait(self, run: ActiveRun, process: RunProcess, timeout: float | None,
               executor: Executor) -> tuple[str, str | None, int | None]:
         timed_out = False
         try:
             exit_code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            kill_tree(process, run.kill_grace)
+            process.stop(run.kill_grace)
             exit_code, timed_out = process.wait(), True
+        except WorkerLost as error:
+            return "interrupted", f"interrupted: {error}", None
         if timed_out or run.cancel_reason is not None or run.spec.get("kill_leftovers", True):
-            end_leftovers(process)  # what is left in its group, then (later) what escaped it
-            if self._sweeper is not None:
+            process.end_leftovers()  # what is left in its group, then (later) what escaped it
+            if self._sweeper is not None and process.pid is not None:
                 self._sweeper.sweep(run.execution_id, run.started_at or run.queued_at)
         if run.cancel_reason is not None:
             return "cancelled", run.cancel_reason, exit_code
@@ -607,10 +608,14 @@ class RunManager:
         self._log_space.add(log_path)
 
     def _log_compacted(self, run_id: int, dropped: int) -> None:
+        """The log of a running run was compacted: recorded at once, so that readers know (see history)."""
         with self._lock:
             run = self._active.get(run_id)
-            if run is not None:
-                run.log_dropped += dropped
+            if run is None:
+                return
+            run.log_dropped += dropped
+            total = run.log_dropped
+        self._store.update_run(run_id, log_truncated=total)
 
     def _log_removed(self, run_id: int, size: int) -> None:
         """The log of an old finished run was removed to make room (max_log_space)."""
