@@ -73,6 +73,12 @@ class PipelineSchedulerApp(ExtensionApp):
         another server takes over within this many seconds (plus one) and records what came due
         meanwhile per each job's ``catch_up`` policy.
         """)
+    executor = Unicode("local", config=True, help="""
+        Where runs' processes run: ``local`` (subprocesses of this server) or ``dask`` (tasks on a
+        Dask cluster: ``dask_scheduler_address``, or a LocalCluster of this machine when empty; the
+        root must be on a filesystem the workers share).
+        """)
+    dask_scheduler_address = Unicode("", config=True, help="Address of the Dask scheduler for ``executor = dask``.")
     max_log_bytes = Int(50 * 1024**2, config=True, help="""
         Bytes of log kept per run: past it, a log keeps its first half, a line saying how much was
         dropped, and its newest bytes; the run records how much (``log_truncated``). 0: no limit.
@@ -118,6 +124,12 @@ class PipelineSchedulerApp(ExtensionApp):
         if found is None:
             raise TraitError(f"python_executable: {proposal['value']!r} is not an executable file or a command on PATH")
         return str(Path(found).absolute())
+
+    @validate("executor")
+    def _check_executor(self, proposal: dict) -> str:
+        if proposal["value"] not in ("local", "dask"):
+            raise TraitError(f"executor: {proposal['value']!r} is not one of local, dask")
+        return proposal["value"]
 
     @validate("max_log_bytes", "max_log_space")
     def _check_log_bounds(self, proposal: dict) -> int:
@@ -181,6 +193,7 @@ class PipelineSchedulerApp(ExtensionApp):
             jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
             plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll,
             lease_seconds=self.lease_seconds, max_log_bytes=self.max_log_bytes, max_log_space=self.max_log_space,
+            executor=self.executor, dask_scheduler_address=self.dask_scheduler_address,
             notify=NotifySettings(tuple(self.notify_urls), tuple(self.notify_on), self._notify_link()))
         scheduler = PipelineScheduler(config)
         scheduler.start()

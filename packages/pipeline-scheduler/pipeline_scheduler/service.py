@@ -20,7 +20,9 @@ from .api.documents import run_document
 from .errors import SchedulerError
 from .events import EventBus
 from .execution.executors import ExecutionContext, default_registry
+from .execution.dask_launcher import DaskLauncher
 from .execution.history import RunHistory
+from .execution.launchers import LocalLauncher
 from .execution.notifications import Notifier, NotifySettings, redact
 from .execution.orphans import LeftoverSweeper, end_run
 from .execution.prestart import Prestarter
@@ -56,6 +58,8 @@ class SchedulerConfig:
     jobs_dir_poll_seconds: float = 2.0
     prestarted_interpreters: int = 0
     lease_seconds: float = 10.0
+    executor: str = "local"  # or "dask"
+    dask_scheduler_address: str = ""  # empty with "dask": a LocalCluster of this machine
     max_log_bytes: int = 50 * 1024**2
     max_log_space: int = 5 * 1024**3
     notify: NotifySettings = NotifySettings()
@@ -76,11 +80,13 @@ class PipelineScheduler:
                                    config.plugins_dir)
         self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
         self.sweeper = LeftoverSweeper()
+        self.launcher = (DaskLauncher(config.dask_scheduler_address or None) if config.executor == "dask"
+                         else LocalLauncher(self.prestarter))
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention, server_id=self.server.id,
                                            max_log_bytes=config.max_log_bytes, max_log_space=config.max_log_space),
-                               self.events, self.prestarter, on_target=self._target_checked, sweeper=self.sweeper)
+                               self.events, self.launcher, on_target=self._target_checked, sweeper=self.sweeper)
         self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
         self.history = RunHistory(self.store)
@@ -129,6 +135,7 @@ class PipelineScheduler:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
+        self.launcher.close()
         self.notifier.stop()
         self.sweeper.stop()
         self.prestarter.stop()
@@ -167,6 +174,8 @@ class PipelineScheduler:
                 "max_log_space": config.max_log_space, "jobs_dir": str(config.jobs_dir or ""),
                 "plugins_dir": str(config.plugins_dir or ""), "lease_seconds": config.lease_seconds,
                 "notify_urls": [redact(url) for url in config.notify.urls], "notify_on": list(config.notify.on),
+                "executor": config.executor,
+                "dask_scheduler_address": getattr(self.launcher, "address", None),
                 "version": __version__}
 
     # -- dispatching ------------------------------------------------------------------------

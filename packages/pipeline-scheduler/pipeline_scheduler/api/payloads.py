@@ -7,6 +7,7 @@ strings; unknown fields are rejected so that typos do not pass silently.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from typing import Any, Literal, TypeVar
@@ -164,6 +165,16 @@ class JobSpec(TriggerSpec):
     retry_on: list[Literal["failure", "timed_out", "interrupted"]] = Field(
         default_factory=lambda: ["failure", "timed_out"], min_length=1)
     notify: list[NotifyTarget] = Field(default_factory=list, max_length=20)
+    resources: dict[str, float] = Field(default_factory=dict, max_length=20)  # Dask worker resources a run needs
+
+    @field_validator("resources")
+    @classmethod
+    def _check_resources(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, amount in value.items():
+            refuse_control(name, ANY_CONTROL, "a resource name ")
+            if not math.isfinite(amount) or amount < 0:
+                raise ValueError(f"{name} must be a finite amount of 0 or more")
+        return value
     paused: bool = False
     # APScheduler options of the 0.9.7 contract. ``max_instances`` maps to the overlap policy when no
     # policy is given; ``coalesce: true`` runs only the latest of instants that came due together

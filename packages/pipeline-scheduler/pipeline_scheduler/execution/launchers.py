@@ -1,0 +1,79 @@
+"""Where a run's process runs: here (a subprocess of the server) or on a Dask worker.
+
+The run manager starts every run through a launcher and then only waits for, stops and cleans up
+after the :class:`RunProcess` it gets back, so that timeouts, cancel, leftovers and exit codes work
+the same wherever the process is.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from .executors import Command
+from .prestart import Prestarter
+from .processes import end_leftovers, kill_tree, process_start_time, start_process
+
+
+class WorkerLost(Exception):
+    """The machine running the process went away (a Dask worker died): the run was interrupted."""
+
+
+class RunProcess(Protocol):
+    pid: int | None
+    started_at: float | None  # the process's start time: with the pid, it names the process
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code; ``subprocess.TimeoutExpired`` after ``timeout``; :class:`WorkerLost`."""
+
+    def stop(self, grace: float) -> None:
+        """End the process and everything it started (SIGTERM, SIGKILL after ``grace``)."""
+
+    def end_leftovers(self) -> None:
+        """After it exited: end what it left running in its process group."""
+
+
+class Launcher(Protocol):
+    name: str
+
+    def start(self, command: Command, log_path: Path, env: Mapping[str, str], execution_id: str,
+              resources: Mapping[str, float] | None) -> RunProcess:
+        """Start ``command`` with its output appended to ``log_path``; ``OSError`` when it cannot start."""
+
+    def close(self) -> None:
+        """Release what the launcher holds (connections, a cluster it started)."""
+
+
+class LocalProcess:
+    """A subprocess of this server, in its own session."""
+
+    def __init__(self, popen: subprocess.Popen) -> None:
+        self.popen = popen
+        self.pid: int | None = popen.pid
+        self.started_at = process_start_time(popen.pid)
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.popen.wait(timeout=timeout)
+
+    def stop(self, grace: float) -> None:
+        kill_tree(self.popen, grace)
+
+    def end_leftovers(self) -> None:
+        end_leftovers(self.popen)
+
+
+class LocalLauncher:
+    name = "local"
+
+    def __init__(self, prestarter: Prestarter | None = None) -> None:
+        self._prestarter = prestarter
+
+    def start(self, command: Command, log_path: Path, env: Mapping[str, str], execution_id: str,
+              resources: Mapping[str, float] | None) -> LocalProcess:
+        return LocalProcess(start_process(command, log_path, env, self._prestarter))
+
+    def close(self) -> None:
+        pass
+
