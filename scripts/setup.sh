@@ -5,7 +5,23 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+SETUP_STARTED=${SETUP_STARTED:-$SECONDS}
+log() { printf '\033[1m[setup +%ss]\033[0m %s\n' "$((SECONDS - SETUP_STARTED))" "$*"; }
+
+# Runs a long step with its own output shown, and a line every 15 s while it is quiet (pip builds the
+# JupyterLab extension without a word for minutes), so that nobody wonders whether it hangs.
+with_progress() {
+  local what=$1 started=$SECONDS ticker status=0
+  shift
+  ( while sleep 15 && kill -0 $$ 2>/dev/null; do log "… still ${what} ($((SECONDS - started)) s so far)"; done ) &
+  ticker=$!
+  "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ "$status" = 0 ]; then log "${what}: done in $((SECONDS - started)) s"
+  else log "${what}: failed (exit status $status) after $((SECONDS - started)) s"; fi
+  return "$status"
+}
 
 apt_install() {
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -25,7 +41,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   python3 -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip
+  with_progress "upgrading pip" .venv/bin/python -m pip install -q --upgrade pip
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 
@@ -33,15 +49,16 @@ export PATH="$PWD/.venv/bin:$PATH"
 stamp=.venv/.amphi-scheduler-installed
 inputs=$(cat pyproject.toml package.json packages/pipeline-scheduler/package.json yarn.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ] || [ ! -f amphi/pipeline-scheduler/package.json ]; then
-  log "installing amphi-scheduler (editable) and building the JupyterLab extension"
+  log "installing amphi-scheduler (editable) with its dependencies, then building the JupyterLab extension"
+  log "(the first time takes about 3 minutes; the build step prints nothing until it ends)"
   # The copy made for the symlinked install below would be packaged twice (shared-data).
   rm -f amphi/pipeline-scheduler/install.json
-  python -m pip install -q -e ".[test]"
+  with_progress "installing and building" python -m pip install --progress-bar off -e ".[test]"
   echo "$inputs" > "$stamp"
 elif [ -n "$(find packages/pipeline-scheduler/src packages/pipeline-scheduler/style packages/pipeline-scheduler/schema \
               -newer amphi/pipeline-scheduler/package.json -type f 2>/dev/null | head -1)" ]; then
   log "frontend sources changed: rebuilding the extension"
-  jlpm build
+  with_progress "rebuilding the extension" jlpm build
 fi
 
 # The editable install copies the built extension into .venv; link it instead so rebuilds show up.

@@ -33,7 +33,7 @@ from cronsim import CronSim, CronSimError
 
 from pipeline_scheduler.api.payloads import TriggerSpec, parse_payload
 from pipeline_scheduler.errors import Invalid
-from pipeline_scheduler.scheduling.triggers import build_trigger, next_fire_times
+from pipeline_scheduler.scheduling.triggers import build_trigger, cron_words, next_fire_times
 
 UTC = timezone.utc
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -574,7 +574,7 @@ async def test_preview_matches_cronsim(api, expression: str, zone: str, after: s
         "schedule_type": "cron", "cron_expression": expression, "timezone": zone, "after": after, "count": 20})
     assert status == 200, preview
     assert preview["timezone"] == zone
-    assert preview["trigger"] == f"Cron {expression} ({zone})"
+    assert preview["trigger"] == f"{cron_words(expression)} ({zone})"  # the server's words
     start = instant(after.replace("Z", "+00:00"), zone)
     expected = [iso(t, zone) for t in cronsim_after(expression, start, 20)]
     assert len(expected) == 20

@@ -67,10 +67,10 @@ async def test_seed_examples_load_from_the_jobs_directory(api) -> None:
     types = {entry["job_id"]: entry["type"] for entry in registry["jobs"]}
     assert types == {"daily_backup": "scheduled", "health_check": "scheduled", "manual_task": "on_demand"}
     _, backup = await api("GET", "jobs/daily_backup")
-    assert backup["kind"] == "runner_config" and backup["trigger"] == "Cron 30 10 * * * (UTC)"
+    assert backup["kind"] == "runner_config" and backup["trigger"] == "At 10:30 (UTC)"
     assert backup["next_run_time"].endswith("10:30:00+00:00")
     _, health = await api("GET", "jobs/health_check")
-    assert health["trigger"] == "Every 1 minute (UTC)"
+    assert health["trigger"] == "Every minute (UTC)"
     _, on_demand = await api("GET", "jobs", type="on_demand")
     assert [job["id"] for job in on_demand["jobs"]] == ["manual_task"]
     _, scheduled = await api("GET", "registry", type="scheduled")

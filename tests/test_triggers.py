@@ -108,7 +108,7 @@ async def test_api_reports_next_run_time_in_the_job_zone(api, write_script) -> N
     next_run = datetime.fromisoformat(job["next_run_time"])
     assert next_run.utcoffset().total_seconds() == 9 * 3600
     assert (next_run.hour, next_run.minute) == (9, 0)
-    assert job["trigger"] == "Cron 0 9 * * * (Asia/Tokyo)"
+    assert job["trigger"] == "At 09:00 (Asia/Tokyo)"
 
 
 async def test_preview_lists_upcoming_fires(api) -> None:

@@ -1,5 +1,9 @@
 """Turn a validated :class:`TriggerSpec` into an APScheduler trigger, words, and a preview.
 
+The words are the one description of a schedule that the API, the UI and the CLI show ("Every 5
+minutes", "At 09:00, Monday through Friday (Europe/Paris)"): cron through ``cron-descriptor`` with
+crontab's meaning, the other schedules in the same style, times on a 24-hour clock.
+
 Cron expressions and the daily/weekly/monthly/every-N-days dates count in the job's wall clock
 (:mod:`.wallclock`, cron's rules across daylight-saving changes); intervals count real time
 (APScheduler's ``IntervalTrigger``). Every trigger gives its fire times in UTC.
@@ -17,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from cron_descriptor import ExpressionDescriptor, Options as CronWordsOptions
 
 from ..api.payloads import TriggerSpec
 from ..errors import Invalid
@@ -114,25 +119,27 @@ def _date_trigger(spec: TriggerSpec, tz: ZoneInfo, now: datetime, allow_past: bo
         first = (parse_wall_time(spec.run_date, tz) if spec.run_date
                  else (now + timedelta(days=spec.interval_days)).astimezone(tz).replace(tzinfo=None))
         unit = "day" if spec.interval_days == 1 else f"{spec.interval_days} days"
-        return EveryDaysTrigger(spec.interval_days, first, tz), f"Every {unit} from {_short(first)}"
+        return (EveryDaysTrigger(spec.interval_days, first, tz),
+                f"Every {unit} at {_clock(first)}, starting {first:%Y-%m-%d}")
     if not spec.run_date:
         raise Invalid(f"run_date: required for date_type '{spec.date_type}'", "run_date")
     when = parse_datetime(spec.run_date, tz)
     if spec.date_type == "once":
         if not allow_past and when < now - PAST_DATE_TOLERANCE:
             raise Invalid(f"run_date: {spec.run_date} is in the past", "run_date")
-        return DateTrigger(run_date=when, timezone=UTC), f"Once at {_short(when.astimezone(tz))}"
+        local = when.astimezone(tz)
+        return DateTrigger(run_date=when, timezone=UTC), f"Once, on {local:%Y-%m-%d} at {_clock(local)}"
     local = parse_wall_time(spec.run_date, tz)  # the time of day as the job's zone reads it
-    at = f"{local.hour:02d}:{local.minute:02d}"
+    at = _clock(local)
     if spec.date_type == "daily":
         expression, words = f"{local.minute} {local.hour} * * *", f"Every day at {at}"
     elif spec.date_type == "weekly":
         weekday = (local.weekday() + 1) % 7  # Python: Monday = 0; crontab: Sunday = 0
         expression, words = f"{local.minute} {local.hour} * * {weekday}", f"Every {WEEKDAY_WORDS[weekday]} at {at}"
     elif spec.last_day_of_month:
-        expression, words = f"{local.minute} {local.hour} L * *", f"Monthly on the last day at {at}"
+        expression, words = f"{local.minute} {local.hour} L * *", f"Every month on the last day at {at}"
     else:
-        expression, words = f"{local.minute} {local.hour} {local.day} * *", f"Monthly on day {local.day} at {at}"
+        expression, words = f"{local.minute} {local.hour} {local.day} * *", f"Every month on day {local.day} at {at}"
     return CrontabTrigger(expression, tz, start=when), words
 
 
@@ -145,7 +152,7 @@ def _interval_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str
                       "interval_seconds")
     start = parse_datetime(spec.run_date, tz) if spec.run_date else None
     trigger = _interval(given, start, tz, f"interval_{next(iter(given))}")
-    return trigger, f"Every {duration_words(trigger.interval)}"
+    return trigger, every_words(trigger.interval)
 
 
 def _interval(amounts: dict[str, int], start: datetime | None, tz: ZoneInfo, field: str) -> IntervalTrigger:
@@ -154,6 +161,12 @@ def _interval(amounts: dict[str, int], start: datetime | None, tz: ZoneInfo, fie
         return IntervalTrigger(**amounts, start_date=start, timezone=UTC)
     except (OverflowError, ValueError):
         raise Invalid(f"{field}: the interval is too large", field) from None
+
+
+def every_words(interval: timedelta) -> str:
+    """``Every minute``, ``Every 5 minutes``, ``Every 1 hour 30 minutes`` (as cron's words say them)."""
+    words = duration_words(interval)
+    return "Every " + (words[2:] if words.startswith("1 ") and " " not in words[2:] else words)
 
 
 def duration_words(interval: timedelta) -> str:
@@ -178,7 +191,7 @@ def _cron_trigger(spec: TriggerSpec, tz: ZoneInfo) -> tuple[BaseTrigger, str]:
         expression, field = _expression_from_fields(separate), next(iter(separate))
     else:
         raise Invalid("cron_expression: required for schedule_type 'cron'", "cron_expression")
-    return crontab_trigger(expression, tz, field), f"Cron {expression}"
+    return crontab_trigger(expression, tz, field), cron_words(expression)
 
 
 def _expression_from_fields(fields: dict[str, str]) -> str:
@@ -227,8 +240,62 @@ def _cron_problem(expression: str, error: CronSimError) -> str:
     return f"the {name} field {text!r} is not valid (values {CRON_FIELD_RULES[name]}, with lists, ranges and */n steps)"
 
 
-def _short(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _clock(moment: datetime) -> str:
+    """A time of day on a 24-hour clock, with seconds only when there are some."""
+    return f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+
+
+DAY_NUMBERS = {name: str(number) for number, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
+CRON_WORDS_OPTIONS = CronWordsOptions()
+CRON_WORDS_OPTIONS.use_24hour_time_format = True
+CRON_WORDS_OPTIONS.day_of_week_start_index_zero = True
+CRON_WORDS_OPTIONS.verbose = False
+
+
+class _CrontabWords(ExpressionDescriptor):
+    """cron-descriptor's words with crontab's (Vixie cron's) day rule: when day-of-month and
+    day-of-week are both restricted and neither starts with ``*``, a day matching *either* fires
+    ("or"); when one of them starts with ``*`` (``*/2``), a day must match both."""
+
+    def get_day_of_week_description(self) -> str:
+        day, weekday = self._expression_parts[3], self._expression_parts[5]
+        if weekday == "*" or day == "*":
+            return super().get_day_of_week_description()
+        if day.startswith("*") or weekday.startswith("*"):  # both must match: cron-descriptor's "only on"
+            self._expression_parts[3] = "*"
+            try:
+                return super().get_day_of_week_description()
+            finally:
+                self._expression_parts[3] = day
+        words = super().get_day_of_week_description()  # either may match: say "or" whatever the form
+        return words if words.startswith(", or ") else ", or " + words.removeprefix(", ").removeprefix("only ")
+
+
+def _crontab_weekdays(field: str) -> str:
+    """Day-of-week as cron-descriptor reads it right: names as numbers, 7 (Sunday) as 0 where it
+    stands alone, ``0-7`` as every day, repeated items once (``0,7`` is Sunday, once)."""
+    items: list[str] = []
+    numbered = re.sub(r"[a-z]{3}", lambda match: DAY_NUMBERS.get(match.group(), match.group()), field.lower())
+    for item in numbered.split(","):
+        item = {"7": "0", "0-7": "0-6", "7-7": "0"}.get(item, item)
+        item = re.sub(r"^(\d)-\1$", r"\1", item)
+        if item not in items:
+            items.append(item)
+    return ",".join(items)
+
+
+@lru_cache(maxsize=1024)
+def cron_words(expression: str) -> str:
+    """A valid crontab line (5 fields, or 6 with seconds first) in words: ``Every 5 minutes``,
+    ``At 09:00, Monday through Friday``, ``At 00:00, on day 1 of the month, or on Monday``."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields = ["0", *fields]
+    fields[5] = _crontab_weekdays(fields[5])
+    try:  # seven fields (a year of '*'), so that cron-descriptor never takes a field for a year
+        return _CrontabWords(" ".join([*fields, "*"]), CRON_WORDS_OPTIONS).get_description()
+    except Exception:  # a form cron-descriptor does not know: the expression itself
+        return f"Cron {expression}"
 
 
 def next_fire_times(trigger: BaseTrigger | None, count: int, now: datetime | None = None) -> list[datetime]:
