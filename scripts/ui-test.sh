@@ -7,7 +7,8 @@
 #   bash scripts/ui-test.sh                 # every browser test
 #   bash scripts/ui-test.sh -g "run now"    # extra arguments go to `playwright test`
 #
-# Screenshots of the panel, the job form and a run log are kept in ui-tests/artifacts/;
+# Screenshots (the panel, forms, run views, the README gallery in gallery/) are kept in
+# ui-tests/artifacts/; UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/;
 # failures leave traces in ui-tests/test-results/ and a report in ui-tests/playwright-report/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -60,5 +61,5 @@ start=$(date +%s)
 status=0
 jlpm playwright test "$@" || status=$?
 uilog "browser tests finished in $(( $(date +%s) - start )) s with status $status"
-uilog "screenshots: ui-tests/artifacts/ (panel.png, form.png, run-log.png)"
+uilog "screenshots: ui-tests/artifacts/ (and ui-tests/artifacts/gallery/)"
 exit "$status"

@@ -165,3 +165,107 @@ export async function keepScreenshot(
   await target.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Run an action of a job card from its menu ("more" button): `command` is the
+ * menu item's command id; `label` checks its text (Pause / Resume).
+ */
+export async function jobAction(
+  page: IJupyterLabPageFixture,
+  jobCard: Locator,
+  command: string,
+  label?: string
+): Promise<void> {
+  await jobCard.getByTestId('more').click();
+  const item = page.locator(`.jp-PipelineScheduler-jobMenu .lm-Menu-item[data-command="${command}"]`);
+  await expect(item).toBeVisible();
+  if (label) {
+    await expect(item).toContainText(label);
+  }
+  await item.click();
+}
+
+/** Where the screenshot gallery of the README lives. */
+export const GALLERY = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * A picture of the screenshot gallery: kept under ui-tests/artifacts/gallery/,
+ * and written to docs/screenshots/ (commit-ready) when the run is asked to
+ * refresh the documentation (`UPDATE_DOCS_SCREENSHOTS=1`).
+ */
+export async function galleryShot(
+  target: IJupyterLabPageFixture | Locator,
+  name: string
+): Promise<string> {
+  const dir = path.join(ARTIFACTS, 'gallery');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  // Without the passing notifications ("Created job…").
+  await target.screenshot({
+    path: file,
+    animations: 'disabled',
+    caret: 'hide',
+    style: '.Toastify, .Toastify__toast-container { display: none !important; }'
+  });
+  if (updateDocs()) {
+    fs.mkdirSync(GALLERY, { recursive: true });
+    fs.copyFileSync(file, path.join(GALLERY, `${name}.png`));
+  }
+  return file;
+}
+
+/** Whether this run refreshes the pictures of the documentation. */
+export function updateDocs(): boolean {
+  return process.env.UPDATE_DOCS_SCREENSHOTS === '1' || process.env.UPDATE_DOCS_SCREENSHOT === '1';
+}
+
+/** The WCAG contrast ratio of an element's text over its (first opaque) background. */
+export async function contrastOf(target: Locator): Promise<{ ratio: number; color: string; background: string }> {
+  return target.evaluate(node => {
+    // Colours as the browser resolves them (color-mix, variables), read back as sRGB bytes.
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const context = canvas.getContext('2d', { willReadFrequently: true })!;
+    const rgba = (css: string): number[] => {
+      context.clearRect(0, 0, 1, 1);
+      context.fillStyle = '#000';
+      context.fillStyle = css;
+      context.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = context.getImageData(0, 0, 1, 1).data;
+      return [r, g, b, a / 255];
+    };
+    const over = (top: number[], bottom: number[]): number[] => {
+      const a = top[3];
+      return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat(1);
+    };
+    // The background: the element's, or the first ancestor's that paints one.
+    const layers: number[][] = [];
+    for (let element: Element | null = node; element; element = element.parentElement) {
+      const color = rgba(getComputedStyle(element).backgroundColor);
+      if (color[3] > 0) {
+        layers.push(color);
+        if (color[3] >= 1) {
+          break;
+        }
+      }
+    }
+    let background = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) {
+      background = over(layer, background);
+    }
+    const text = over(rgba(getComputedStyle(node).color), background);
+    const luminance = (c: number[]): number => {
+      const [r, g, b] = c.slice(0, 3).map(v => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [l1, l2] = [luminance(text), luminance(background)].sort((x, y) => y - x);
+    return {
+      ratio: (l1 + 0.05) / (l2 + 0.05),
+      color: text.map(Math.round).join(','),
+      background: background.map(Math.round).join(',')
+    };
+  });
+}

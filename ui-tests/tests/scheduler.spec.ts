@@ -14,6 +14,8 @@ import {
   card,
   createJob,
   form,
+  galleryShot,
+  jobAction,
   jobByName,
   keepScreenshot,
   newJobForm,
@@ -24,7 +26,8 @@ import {
   putNotebook,
   saveForm,
   search,
-  unique
+  unique,
+  updateDocs
 } from './helpers';
 
 const HELLO = 'print("hello from the scheduler")\n';
@@ -120,7 +123,7 @@ test.describe('job form', () => {
       {
         kind: 'once',
         fill: async f => {
-          await f.getByTestId('field-run-date').fill('2030-01-02T09:30');
+          await f.getByTestId('field-run-date').fill('2030-01-02 09:30');
         },
         words: /Once, on 2030-01-02 at 09:30/,
         previews: 1
@@ -128,7 +131,7 @@ test.describe('job form', () => {
       {
         kind: 'daily',
         fill: async f => {
-          await f.getByTestId('field-run-date').fill('2030-01-02T09:30');
+          await f.getByTestId('field-run-date').fill('2030-01-02 09:30');
         },
         words: /Every day at 09:30/,
         previews: 5
@@ -136,7 +139,7 @@ test.describe('job form', () => {
       {
         kind: 'weekly',
         fill: async f => {
-          await f.getByTestId('field-run-date').fill('2030-01-02T09:30');
+          await f.getByTestId('field-run-date').fill('2030-01-02 09:30');
         },
         words: /Every Wednesday at 09:30/,
         previews: 5
@@ -144,7 +147,7 @@ test.describe('job form', () => {
       {
         kind: 'monthly',
         fill: async f => {
-          await f.getByTestId('field-run-date').fill('2030-01-02T09:30');
+          await f.getByTestId('field-run-date').fill('2030-01-02 09:30');
         },
         words: /Every month on day 2 at 09:30/,
         previews: 5
@@ -153,7 +156,7 @@ test.describe('job form', () => {
         kind: 'every_x_days',
         fill: async f => {
           await f.getByTestId('field-every-days').fill('3');
-          await f.getByTestId('field-run-date').fill('2030-01-02T09:30');
+          await f.getByTestId('field-run-date').fill('2030-01-02 09:30');
         },
         words: /Every 3 days at 09:30/,
         previews: 5
@@ -171,8 +174,8 @@ test.describe('job form', () => {
         kind: 'cron',
         fill: async f => {
           await f.getByTestId('field-cron').fill('*/15 9-17 * * 1-5');
-          // Explained in words as you type.
-          await expect(f.getByTestId('cron-words')).toHaveText(
+          // Explained in words as you type: the server's words, shown once.
+          await expect(f.getByTestId('schedule-words')).toHaveText(
             'Every 15 minutes, between 09:00 and 17:59, Monday through Friday'
           );
           await f.getByTestId('field-timezone').selectOption('Europe/Paris');
@@ -189,9 +192,11 @@ test.describe('job form', () => {
           await f.getByTestId('condition-on').selectOption('failure');
           await f.getByTestId('add-condition').click();
           await f.getByTestId('condition-job').nth(1).selectOption({ label: names.daily });
+          // "All or any" is asked only once there are two jobs to wait for.
           await f.getByTestId('field-operator').selectOption('OR');
         },
-        words: /After "kind-.*-once" fails or "kind-.*-daily" succeeds/,
+        // The server's words, as the CLI and the API say them.
+        words: /After kind-.*-once fails or kind-.*-daily succeeds/,
         previews: 0
       }
     ];
@@ -223,6 +228,7 @@ test.describe('job form', () => {
       await expect(f.getByTestId('schedule-words')).toHaveText(item.words);
       if (item.kind === 'cron') {
         await keepScreenshot(page, 'form');
+        await galleryShot(page, 'form');
       }
       await saveForm(page, f, name);
       await search(page, name);
@@ -258,7 +264,7 @@ test.describe('job form', () => {
     await f.getByTestId('field-name').fill(name);
     await f.getByTestId('field-schedule').selectOption('monthly');
     await f.getByTestId('field-timezone').selectOption('UTC');
-    await f.getByTestId('field-run-date').fill('2030-01-31T09:00');
+    await f.getByTestId('field-run-date').fill('2030-01-31 09:00');
     const times = f.getByTestId('preview-times').locator('li');
 
     // Day 31 without the option: months that lack it are skipped, and the form says so.
@@ -277,8 +283,9 @@ test.describe('job form', () => {
     for (const [index, day] of expected.entries()) {
       await expect(times.nth(index)).toHaveAttribute('title', new RegExp(`^${day}T09:00`));
     }
-    await expect(times.nth(0)).toContainText('Jan 31');
-    await expect(times.nth(1)).toContainText('Feb 28');
+    // One date format in the form: the words', the field's and the preview's.
+    await expect(times.nth(0)).toContainText('2030-01-31 09:00');
+    await expect(times.nth(1)).toContainText('2030-02-28 09:00');
     await keepScreenshot(f, 'form-last-day');
 
     const jobCard = await saveForm(page, f, name);
@@ -298,28 +305,51 @@ test.describe('job form', () => {
     await expect(edit).toHaveCount(0);
   });
 
-  test('shows server validation errors next to their field', async ({ page }) => {
+  test('an error shows once, on its field, in plain words; submit disabled while invalid', async ({
+    page
+  }) => {
     await openPanel(page);
     const f = await newJobForm(page);
     await f.getByTestId('field-path').fill('hello.py');
     await f.getByTestId('field-name').fill(unique('invalid'));
     await f.getByTestId('field-schedule').selectOption('cron');
     await f.getByTestId('field-cron').fill('61 * * * *');
-    await f.getByTestId('save').click();
+    // The server refuses the schedule as you type: on the field, once, without its REST name.
     const cronError = f.getByTestId('error-cronExpression');
-    await expect(cronError).toBeVisible();
-    await expect(cronError).toContainText('invalid cron expression');
-    await expect(f.getByTestId('field-cron')).toHaveAttribute('aria-invalid', 'true');
-    await expect(f).toBeVisible(); // nothing was saved; the form stays
+    await expect(cronError).toHaveText(/^The minute field '61' is not valid/);
+    await expect(f.locator('.jp-PipelineScheduler-fieldError')).toHaveCount(1);
+    await expect(f).not.toContainText('cron_expression');
+    await expect(f).not.toContainText('invalid cron expression');
+    await expect(f.getByTestId('preview')).not.toContainText('61');
+    const field = f.getByTestId('field-cron');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    // A red frame, and the cron field in the code font.
+    const look = await field.evaluate(node => {
+      const style = getComputedStyle(node);
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--jp-error-color1)';
+      document.body.appendChild(probe);
+      const red = getComputedStyle(probe).color;
+      probe.remove();
+      return { border: style.borderTopColor, red, font: style.fontFamily };
+    });
+    expect(look.border).toBe(look.red);
+    expect(look.font.toLowerCase()).toContain('mono');
+    await expect(f.getByTestId('save')).toBeDisabled();
+    await keepScreenshot(page, 'form-validation');
 
-    // Typing in the field clears its error; a path outside the root is refused on its field.
-    await f.getByTestId('field-cron').fill('0 * * * *');
+    // Fixed: the error goes, the button comes back; a refusal on save lands on its field too.
+    await field.fill('0 * * * *');
     await expect(cronError).toHaveCount(0);
+    await expect(f.getByTestId('save')).toBeEnabled();
     await f.getByTestId('field-path').fill('../outside.py');
     await f.getByTestId('save').click();
     await expect(f.getByTestId('error-path')).toContainText('outside the server root');
+    await expect(f.getByTestId('error-path')).not.toContainText('pipeline_path');
+    await expect(f.locator('.jp-PipelineScheduler-fieldError')).toHaveCount(1);
     await expect(f.getByTestId('field-path')).toHaveAttribute('aria-invalid', 'true');
-    await keepScreenshot(page, 'form-validation');
+    await expect(f.getByTestId('save')).toBeDisabled();
+    await expect(f).toBeVisible(); // nothing was saved; the form stays
   });
 });
 
@@ -356,7 +386,11 @@ test.describe('runs', () => {
     await expect(view.getByTestId('log-state')).toHaveText('streaming live…');
     await expect(view.getByTestId('run-log')).toContainText('step 2');
     await expect(view).toHaveAttribute('data-status', 'running');
+    await galleryShot(page, 'run-live');
+    // A stable layout: nothing moves when the run ends.
+    const logTop = (await view.getByTestId('run-log').boundingBox())!.y;
     await expect(view).toHaveAttribute('data-status', 'success', { timeout: 30000 });
+    expect((await view.getByTestId('run-log').boundingBox())!.y).toBe(logTop);
     await expect(view.getByTestId('run-log')).toContainText('all done');
     await expect(view.getByTestId('run-log')).toContainText('step 7');
     await keepScreenshot(page, 'run-log');
@@ -405,7 +439,7 @@ test.describe('job actions', () => {
     await openPanel(page);
     await search(page, name);
     let jobCard = card(page, name);
-    await expect(jobCard.getByTestId('job-trigger')).toContainText('At 06:00');
+    await expect(jobCard.getByTestId('job-trigger')).toHaveText('At 06:00 · UTC');
 
     // Edit: the form is prefilled, the change is a PUT on the same id.
     await jobCard.getByTestId('edit').click();
@@ -419,7 +453,7 @@ test.describe('job actions', () => {
     await f.getByLabel('Name of variable 1').fill('STAGE');
     await f.getByLabel('Value of variable 1').fill('prod');
     await f.getByTestId('field-timeout').fill('120');
-    await expect(f.getByTestId('cron-words')).toHaveText('At 07:00, only on Monday');
+    await expect(f.getByTestId('schedule-words')).toHaveText('At 07:00, only on Monday');
     await f.getByTestId('save').click();
     await expect(f).toHaveCount(0);
     await search(page, renamed);
@@ -431,19 +465,19 @@ test.describe('job actions', () => {
     expect(edited.env).toEqual({ STAGE: 'prod' });
     expect(edited.timeout).toBe(120);
 
-    // Pause and resume.
-    await jobCard.getByTestId('pause').click();
+    // Pause and resume (from the card's menu of actions).
+    await jobAction(page, jobCard, 'pipeline-scheduler:toggle-pause-job', 'Pause');
     await expect(jobCard).toHaveAttribute('data-paused', 'true');
     await expect(jobCard.getByTestId('paused-badge')).toBeVisible();
     await expect(jobCard.getByTestId('job-next')).toHaveText('paused');
     expect((await (await request.get(`${API}/jobs/${job.id}`)).json()).paused).toBe(true);
-    await jobCard.getByTestId('resume').click();
+    await jobAction(page, jobCard, 'pipeline-scheduler:toggle-pause-job', 'Resume');
     await expect(jobCard).toHaveAttribute('data-paused', 'false');
     await expect(jobCard.getByTestId('paused-badge')).toHaveCount(0);
     expect((await (await request.get(`${API}/jobs/${job.id}`)).json()).paused).toBe(false);
 
     // Duplicate: a new job with the same settings.
-    await jobCard.getByTestId('duplicate').click();
+    await jobAction(page, jobCard, 'pipeline-scheduler:duplicate-job');
     const copy = form(page);
     await expect(copy.getByTestId('field-name')).toHaveValue(`${renamed} (copy)`);
     await copy.getByTestId('save').click();
@@ -455,7 +489,7 @@ test.describe('job actions', () => {
     expect(duplicate.cron_expression).toBe('0 7 * * 1');
 
     // Delete, after confirmation.
-    await card(page, renamed).getByTestId('delete').click();
+    await jobAction(page, card(page, renamed), 'pipeline-scheduler:delete-job');
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText(renamed);
     await dialog.locator('.jp-Dialog-button.jp-mod-warn').click();
@@ -494,7 +528,7 @@ test.describe('broken jobs', () => {
     const badge = jobCard.getByTestId('broken-badge');
     await expect(badge).toBeVisible();
     await expect(badge).toHaveAttribute('title', /no such file/);
-    await expect(jobCard.getByTestId('broken-reason')).toContainText('cannot run');
+    await expect(jobCard.getByTestId('broken-reason')).toContainText('Cannot run: no such file');
     await keepScreenshot(panel(page), 'broken-job');
 
     // The status filter finds it.
@@ -507,7 +541,7 @@ test.describe('broken jobs', () => {
     await expect(dialog.getByTestId('broken-dialog-reason')).toContainText('no such file');
     await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
     const f = form(page);
-    await expect(f.getByTestId('form-broken')).toContainText('cannot run');
+    await expect(f.getByTestId('form-broken')).toContainText('Cannot run: no such file');
     await expect(f.getByTestId('field-path')).toHaveValue(file);
 
     // Put the file back and save (PUT): the job is fine again.
@@ -571,8 +605,16 @@ test.describe('scheduling files', () => {
       '.jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name="pipeline-scheduler-schedule"]'
     );
     await expect(button).toBeVisible();
-    await button.locator('button, jp-button').first().click();
+    // Its clock icon and its "Schedule" label do not touch.
+    const icon = await button.locator('svg').first().boundingBox();
+    const label = await button.locator('.jp-ToolbarButtonComponent-label').boundingBox();
+    expect(icon && label).toBeTruthy();
+    expect(label!.x - (icon!.x + icon!.width)).toBeGreaterThanOrEqual(3);
+    const control = await button.locator('button, jp-button').first().elementHandle();
+    await control!.click();
     await expect(form(page).getByTestId('field-path')).toHaveValue(notebook);
+    // An action, not a toggle: not left "pressed" (a dark frame) after the click.
+    expect(await control!.getAttribute('aria-pressed')).not.toBe('true');
   });
 
   test('.ampln pipelines: code generated on save and again before run now', async ({
@@ -687,14 +729,45 @@ test.describe('documentation', () => {
     await expect(page.locator('.Toastify__toast')).toHaveCount(0, { timeout: 15000 });
     await keepScreenshot(panel(page), 'panel');
     await keepScreenshot(page, 'readme');
+    await galleryShot(panel(page), 'panel');
+
+    // A failed run: why it failed, at the top, readable at a glance.
+    const runs = (await (await request.get(`${API}/runs?job_id=${sync.id}`)).json()).runs;
+    await page.evaluate(async ({ id, jobId }) => {
+      await (window as any).jupyterapp.commands.execute('pipeline-scheduler:open-run', { id, jobId });
+    }, { id: runs[0].id, jobId: sync.id });
+    const failed = page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) [data-testid="run-view"]');
+    await expect(failed).toHaveAttribute('data-status', 'failure');
+    await expect(failed.getByTestId('run-error')).toContainText('boom: the warehouse is down');
+    await galleryShot(page, 'run-failed');
+
+    // The sidebar at 250 px: icons with tooltips, the file name and the zone still in sight.
+    const width = (await panel(page).boundingBox())!.width;
+    const edge = await handle.boundingBox();
+    if (edge) {
+      await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(edge.x + edge.width / 2 + (250 - width), edge.y + edge.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+    await expect.poll(async () => Math.round((await panel(page).boundingBox())!.width)).toBeLessThanOrEqual(252);
+    const etlCard = card(page, name('nightly-etl'));
+    await expect(etlCard.getByTestId('job-zone')).toBeVisible();
+    await expect(etlCard.locator('.jp-PipelineScheduler-buttonLabel').first()).toBeHidden();
+    await galleryShot(panel(page), 'narrow');
+
+    // The Runs tab across jobs: why a run failed at a glance.
+    await panel(page).getByTestId('tab-runs').click();
+    await expect(panel(page).locator('[data-testid="run"]').first()).toBeVisible();
+    await galleryShot(page, 'runs');
   });
 });
 
 test.afterAll(async () => {
-  // `UPDATE_DOCS_SCREENSHOT=1 bash scripts/ui-test.sh` refreshes the README's picture.
+  // `UPDATE_DOCS_SCREENSHOTS=1 bash scripts/ui-test.sh` refreshes the README's picture (and the gallery).
   const shot = path.resolve(__dirname, '..', 'artifacts', 'readme.png');
   const docs = path.resolve(__dirname, '..', '..', 'docs', 'panel.png');
-  if (fs.existsSync(shot) && process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+  if (fs.existsSync(shot) && updateDocs()) {
     fs.copyFileSync(shot, docs);
   }
 });

@@ -19,6 +19,7 @@ import {
   IRun,
   IRunListResponse,
   IScheduleFields,
+  IServerConfig,
   RunStatus,
   TRANSLATION_DOMAIN
 } from './tokens';
@@ -171,6 +172,18 @@ export class SchedulerAPI {
   }
 
   /**
+   * Delete the finished runs of a job and their logs (`DELETE runs?job_id=`);
+   * resolves with how many were deleted.
+   */
+  async deleteRuns(jobId: string): Promise<number> {
+    const data = await this.request<{ deleted?: number }>(
+      'runs' + runQueryString({ jobId }),
+      { method: 'DELETE' }
+    );
+    return Number(data?.deleted ?? 0);
+  }
+
+  /**
    * A run's log from `offset` (bytes).
    *
    * @param decoder - A decoder kept across calls (`stream: true`) so that a
@@ -249,6 +262,11 @@ export class SchedulerAPI {
     }
     onEvent({ event: 'open', data: '' });
     await readEventStream(response, onEvent, options);
+  }
+
+  /** The server's settings (time zone, default timeout…). */
+  config(): Promise<IServerConfig> {
+    return this.request<IServerConfig>('config');
   }
 
   /** Get the state of the scheduler. */

@@ -12,12 +12,14 @@ import type { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { Widget } from '@lumino/widgets';
+import { Menu, Widget } from '@lumino/widgets';
 
-import { SchedulerAPI } from './api';
+import { SchedulerAPI, SchedulerError } from './api';
+import { dependentsOf, idsIn, plainError, quotedList, withJobNames } from './messages';
 import { describeError, SchedulerModel } from './model';
 import { emptyForm, formFromJob, IJobFormState, payloadFromForm } from './payload';
 import {
+  CommandIDs,
   DEFAULT_SETTINGS,
   GENERATE_CODE_COMMAND,
   IJob,
@@ -25,6 +27,7 @@ import {
   isPipelinePath,
   isSupportedPath,
   ISchedulerSettings,
+  IServerConfig,
   TRANSLATION_DOMAIN
 } from './tokens';
 import { browserTimezone, isValidTimezone } from './format';
@@ -74,6 +77,17 @@ export class SchedulerController {
   /** Asks the panel to show a job (after it was saved). */
   get showJobRequested(): ISignal<this, string> {
     return this._showJob;
+  }
+
+  /** The server's settings (fetched once, when first asked). */
+  serverConfig(): Promise<IServerConfig> {
+    if (!this._config) {
+      this._config = this.api.config().catch(reason => {
+        this._config = null;
+        throw reason;
+      });
+    }
+    return this._config;
   }
 
   /** The zone of new jobs: the setting, else the browser's. */
@@ -239,7 +253,7 @@ export class SchedulerController {
             {
               label: this.trans.__('View log'),
               callback: () => {
-                this.openRun(run.id);
+                this.openRun(run.id, { jobId: run.job_id ?? job.id });
               }
             }
           ]
@@ -266,30 +280,155 @@ export class SchedulerController {
     );
   }
 
-  /** Ask for confirmation, then delete a job. */
+  /**
+   * Delete a job, after saying what happens: the job stops running and
+   * leaves the list; its runs and their logs are kept (the server keeps
+   * them) unless the user also asks to delete its finished runs. A job that
+   * others run after cannot be deleted: the dialog names them.
+   */
   async deleteJob(job: IJob): Promise<boolean> {
-    const confirmed = await this._confirmDelete(
-      this.trans.__('Delete job'),
-      this.trans.__(
-        'Delete the scheduled job "%1" and its run history? This cannot be undone.',
-        job.name
-      )
-    );
-    if (!confirmed) {
+    const name = job.name || job.id;
+    const dependents = dependentsOf(job.id, this.model.jobs);
+    if (dependents.length) {
+      await this._explainDependents(job, dependents);
       return false;
     }
-    return this._attempt(
-      this.trans.__('Could not delete "%1"', job.name),
-      async () => {
-        await this.api.deleteJob(job.id);
-        this.model.remove(job.id);
-        for (const editor of this.editors.filter(w => w.content.jobId === job.id)) {
-          editor.dispose();
-        }
-        return true;
-      },
-      false
+    const node = document.createElement('div');
+    node.className = 'jp-PipelineScheduler-deleteDialog';
+    const what = document.createElement('p');
+    what.textContent = this.trans.__(
+      'The job stops running and leaves the list. This cannot be undone.'
     );
+    node.append(what);
+    if (job.last_run) {
+      const runs = document.createElement('p');
+      runs.textContent = this.trans.__(
+        'Its past runs and their logs are kept: the Runs tab still shows them, under "Deleted jobs" in its job filter.'
+      );
+      node.append(runs);
+    }
+    node.setAttribute('data-testid', 'delete-dialog-text');
+    const result = await showDialog({
+      title: this.trans.__('Delete "%1"?', name),
+      body: new Widget({ node }),
+      checkbox: job.last_run
+        ? {
+            label: this.trans.__('Also delete its finished runs and their logs'),
+            caption: this.trans.__('Runs still going are kept.'),
+            checked: false
+          }
+        : null,
+      buttons: [
+        Dialog.cancelButton({ label: this.trans.__('Cancel') }),
+        Dialog.warnButton({ label: this.trans.__('Delete job') })
+      ]
+    });
+    if (!result.button.accept) {
+      return false;
+    }
+    const withRuns = !!result.isChecked;
+    try {
+      await this.api.deleteJob(job.id);
+    } catch (reason) {
+      if (reason instanceof SchedulerError && reason.status === 409) {
+        const ids = idsIn(reason.message, id => id !== job.id && !!this.model.job(id));
+        const others = ids.map(id => this.model.job(id)!).filter(Boolean);
+        if (others.length) {
+          await this._explainDependents(job, others);
+          return false;
+        }
+      }
+      void showErrorMessage(
+        this.trans.__('Could not delete "%1"', name),
+        this.describe(reason)
+      );
+      return false;
+    }
+    this.model.remove(job.id);
+    for (const editor of this.editors.filter(w => w.content.jobId === job.id)) {
+      editor.dispose();
+    }
+    if (withRuns) {
+      try {
+        const count = await this.api.deleteRuns(job.id);
+        Notification.success(
+          this.trans._n('Deleted "%2" and its run.', 'Deleted "%2" and its %1 runs.', count, name),
+          { autoClose: 4000 }
+        );
+        this._jobRunsDeleted.emit(job.id);
+      } catch (reason) {
+        void showErrorMessage(
+          this.trans.__('Deleted "%1", but not its runs', name),
+          this.describe(reason)
+        );
+      }
+    } else {
+      Notification.success(
+        job.last_run
+          ? this.trans.__('Deleted "%1"; its runs are kept.', name)
+          : this.trans.__('Deleted "%1".', name),
+        { autoClose: 4000 }
+      );
+    }
+    return true;
+  }
+
+  /** Why a job cannot be deleted: the jobs that run after it, by name. */
+  private async _explainDependents(job: IJob, dependents: IJob[]): Promise<void> {
+    const names = dependents.map(other => other.name || other.id);
+    const node = document.createElement('div');
+    node.className = 'jp-PipelineScheduler-deleteDialog';
+    node.setAttribute('data-testid', 'dependents-dialog-text');
+    const why = document.createElement('p');
+    why.textContent = this.trans._n(
+      '%2 runs after "%3", so "%3" cannot be deleted. Change or delete %2 first.',
+      '%2 run after "%3", so "%3" cannot be deleted. Change or delete them first.',
+      names.length,
+      quotedList(names, this.trans.__('and')),
+      job.name || job.id
+    );
+    node.append(why);
+    const single = dependents.length === 1 ? dependents[0] : null;
+    const result = await showDialog({
+      title: this.trans.__('"%1" cannot be deleted', job.name || job.id),
+      body: new Widget({ node }),
+      buttons: single
+        ? [
+            Dialog.cancelButton({ label: this.trans.__('Close') }),
+            Dialog.okButton({ label: this.trans.__('Edit "%1"', single.name || single.id) })
+          ]
+        : [Dialog.okButton({ label: this.trans.__('Close') })]
+    });
+    if (single && result.button.accept) {
+      this.editJob(single);
+    }
+  }
+
+  /** A rejection in plain words, with job names instead of job ids. */
+  describe(reason: unknown): string {
+    const message =
+      reason instanceof SchedulerError ? plainError(reason.message, reason.field) : describeError(reason);
+    return withJobNames(message, this.model.jobNames);
+  }
+
+  /**
+   * The actions of a job as a JupyterLab menu (the card's "more" button
+   * and its right click), opened at `x`, `y`.
+   */
+  openJobMenu(job: IJob, x: number, y: number): Menu {
+    const menu = new Menu({ commands: this.app.commands });
+    menu.addClass('jp-PipelineScheduler-jobMenu');
+    const args = { id: job.id };
+    menu.addItem({ command: CommandIDs.runJob, args });
+    menu.addItem({ command: CommandIDs.editJob, args });
+    menu.addItem({ command: CommandIDs.togglePause, args });
+    menu.addItem({ command: CommandIDs.duplicateJob, args });
+    menu.addItem({ command: CommandIDs.showRuns, args });
+    menu.addItem({ type: 'separator' });
+    menu.addItem({ command: CommandIDs.deleteJob, args });
+    menu.aboutToClose.connect(() => window.setTimeout(() => menu.dispose(), 0));
+    menu.open(x, y);
+    return menu;
   }
 
   /**
@@ -301,7 +440,7 @@ export class SchedulerController {
     const node = document.createElement('div');
     node.className = 'jp-PipelineScheduler-brokenDialog';
     const why = document.createElement('p');
-    why.textContent = reason;
+    why.textContent = plainError(reason);
     why.setAttribute('data-testid', 'broken-dialog-reason');
     const advice = document.createElement('p');
     advice.textContent = reason.startsWith('cannot run')
@@ -332,24 +471,51 @@ export class SchedulerController {
 
   // -- runs ----------------------------------------------------------------
 
-  /** Open (or activate) the view of a run, with its live log. */
-  openRun(runId: number): MainAreaWidget<RunViewer> {
-    const existing = this.runViewers.find(widget => widget.content.runId === runId);
-    if (existing) {
-      this.app.shell.activateById(existing.id);
-      return existing;
+  /**
+   * Show a run. Each job has one tab that follows its newest run: the run
+   * goes to that tab (made when there is none); a tab pinned to the run is
+   * activated instead; `pinned` opens a tab of its own that stays on the run.
+   */
+  openRun(
+    runId: number,
+    options: { jobId?: string | null; pinned?: boolean } = {}
+  ): MainAreaWidget<RunViewer> {
+    const activate = (widget: MainAreaWidget<RunViewer>): MainAreaWidget<RunViewer> => {
+      this.app.shell.activateById(widget.id);
+      return widget;
+    };
+    const jobId = options.jobId ?? null;
+    if (!options.pinned) {
+      const showing = this.runViewers.find(widget => widget.content.runId === runId);
+      if (showing) {
+        return activate(showing);
+      }
+      const following = jobId
+        ? this.runViewers.find(
+            widget => !widget.content.pinned && widget.content.jobId === jobId
+          )
+        : undefined;
+      if (following) {
+        following.content.showRun(runId, jobId);
+        return activate(following);
+      }
     }
     this.model.start();
-    const content = new RunViewer({ controller: this, runId });
+    const content = new RunViewer({
+      controller: this,
+      runId,
+      jobId,
+      pinned: options.pinned
+    });
     const widget = new MainAreaWidget({ content });
-    widget.id = `pipeline-scheduler-run-${runId}-${Private.nextId()}`;
+    widget.id = `pipeline-scheduler-run-${Private.nextId()}`;
     widget.title.label = this.trans.__('Run #%1', runId);
     widget.title.closable = true;
     widget.title.icon = schedulerIcon;
+    content.changed.connect(() => void this.runViewers.save(widget));
     this.app.shell.add(widget, 'main');
     void this.runViewers.add(widget);
-    this.app.shell.activateById(widget.id);
-    return widget;
+    return activate(widget);
   }
 
   /** Cancel a queued or running run. */
@@ -377,7 +543,7 @@ export class SchedulerController {
     }
     const started = await this.runNow(job);
     if (started) {
-      this.openRun(started.id);
+      this.openRun(started.id, { jobId: job.id });
     }
     return started;
   }
@@ -400,6 +566,11 @@ export class SchedulerController {
       },
       false
     );
+  }
+
+  /** Emitted with the id of a job whose finished runs were deleted. */
+  get jobRunsDeleted(): ISignal<this, string> {
+    return this._jobRunsDeleted;
   }
 
   /** Emitted with the id of a deleted run. */
@@ -432,7 +603,7 @@ export class SchedulerController {
     try {
       return await request();
     } catch (reason) {
-      void showErrorMessage(failure, describeError(reason));
+      void showErrorMessage(failure, this.describe(reason));
       return fallback;
     }
   }
@@ -471,9 +642,11 @@ export class SchedulerController {
     return widget;
   }
 
+  private _config: Promise<IServerConfig> | null = null;
   private _showRuns = new Signal<this, string | null>(this);
   private _showJob = new Signal<this, string>(this);
   private _runDeleted = new Signal<this, number>(this);
+  private _jobRunsDeleted = new Signal<this, string>(this);
 }
 
 export namespace SchedulerController {

@@ -126,8 +126,9 @@ function pad(value: number): string {
 }
 
 /**
- * An ISO-8601 date-time as the value of an `<input type="datetime-local">`
- * showing its wall time in `timezone` (`YYYY-MM-DDTHH:mm`, seconds when not 0).
+ * An ISO-8601 date-time as the text of the form's date field, showing its
+ * wall time in `timezone`: `YYYY-MM-DD HH:mm` (seconds when not 0), the
+ * format the schedule words and the preview use too.
  */
 export function toLocalInput(iso: string | null | undefined, timezone: string): string {
   if (!iso) {
@@ -137,24 +138,56 @@ export function toLocalInput(iso: string | null | undefined, timezone: string): 
   if (!wall) {
     return '';
   }
-  const base = `${wall.year}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}`;
+  const base = `${wall.year}-${pad(wall.month)}-${pad(wall.day)} ${pad(wall.hour)}:${pad(wall.minute)}`;
   return wall.second ? `${base}:${pad(wall.second)}` : base;
 }
 
 /**
- * The value of an `<input type="datetime-local">` as the `run_date` sent to
- * the server: without offset, so that the server reads it in the job's zone.
+ * The text of the form's date field (`YYYY-MM-DD HH:mm[:ss]`, or with a `T`)
+ * as the `run_date` sent to the server: without offset, so that the server
+ * reads it in the job's zone. Text that is not such a date is sent as typed
+ * (the server says what is wrong with it).
  */
 export function fromLocalInput(value: string): string | null {
-  const text = value.trim();
+  const text = value.trim().replace(/\s+/g, ' ');
   if (!text) {
     return null;
   }
-  const naive = NAIVE_RE.exec(text);
+  const naive = LOOSE_NAIVE_RE.exec(text);
   if (!naive) {
     return text;
   }
-  return naive[6] ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}:00`;
+  const [, date, hour, minute, second] = naive;
+  return `${date}T${pad(Number(hour))}:${minute}:${second ?? '00'}`;
+}
+
+const LOOSE_NAIVE_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Why the text of a date field is not a date and time, or null when it is
+ * one (`YYYY-MM-DD HH:mm`, seconds optional).
+ */
+export function checkLocalInput(value: string): 'format' | 'range' | null {
+  const naive = LOOSE_NAIVE_RE.exec(value.trim().replace(/\s+/g, ' '));
+  if (!naive) {
+    return 'format';
+  }
+  const [year, month, day] = naive[1].split('-').map(Number);
+  const hour = Number(naive[2]);
+  const minute = Number(naive[3]);
+  const second = naive[4] ? Number(naive[4]) : 0;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return 'range';
+  }
+  return null;
 }
 
 /** `HH:MM` of a wall time. */
@@ -162,11 +195,15 @@ export function clock(wall: IWallTime): string {
   return `${pad(wall.hour)}:${pad(wall.minute)}`;
 }
 
-/** A date-time in the user's locale, in `timezone` when given. */
-export function formatDate(
+/**
+ * An instant as the one absolute format of the extension: its wall time in
+ * `timezone` (the browser's when not given), on a 24-hour clock, ISO-like
+ * (`Tue 2026-12-01 07:00`, `…07:00:05` with seconds). Lists show relative
+ * times and this on hover; the run view and the form show it in full.
+ */
+export function formatDateTime(
   iso: string | null | undefined,
-  timezone?: string | null,
-  options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }
+  options: { timezone?: string | null; seconds?: boolean; weekday?: boolean } = {}
 ): string {
   if (!iso) {
     return '';
@@ -175,48 +212,44 @@ export function formatDate(
   if (isNaN(date.getTime())) {
     return iso;
   }
+  const zoneName = options.timezone || browserTimezone();
+  const wall = wallTime(date.toISOString(), zoneName) ?? wallTime(date.toISOString(), 'UTC');
+  if (!wall) {
+    return iso;
+  }
+  let text = `${wall.year}-${pad(wall.month)}-${pad(wall.day)} ${pad(wall.hour)}:${pad(wall.minute)}`;
+  if (options.seconds) {
+    text += `:${pad(wall.second)}`;
+  }
+  if (options.weekday !== false) {
+    text = `${weekdayShort(date, zoneName)} ${text}`;
+  }
+  return text;
+}
+
+/** The short weekday name of an instant in a zone, in the user's language (`Tue`). */
+function weekdayShort(date: Date, timezone: string): string {
   try {
-    return date.toLocaleString(undefined, {
-      ...options,
-      ...(timezone ? { timeZone: timezone } : {})
-    });
+    return date.toLocaleDateString(undefined, { weekday: 'short', timeZone: timezone });
   } catch {
-    return date.toLocaleString();
+    return date.toLocaleDateString(undefined, { weekday: 'short' });
   }
 }
 
 /**
- * An instant, short: its time when it falls on the day of `now` (in the
- * browser's zone), else its date and time (`Jan 31, 09:00`).
+ * An absolute time and, when `timezone` is not the browser's, its zone:
+ * the hover text of relative times.
  */
-export function formatShortTime(
+export function formatDateTimeInZone(
   iso: string | null | undefined,
-  now: number = Date.now()
+  timezone: string | null | undefined,
+  seconds = true
 ): string {
-  if (!iso) {
-    return '';
+  const text = formatDateTime(iso, { timezone, seconds });
+  if (!text || !timezone || timezone === browserTimezone()) {
+    return text;
   }
-  const date = new Date(iso);
-  if (isNaN(date.getTime())) {
-    return '';
-  }
-  const today = new Date(now);
-  const sameDay =
-    date.getFullYear() === today.getFullYear() &&
-    date.getMonth() === today.getMonth() &&
-    date.getDate() === today.getDate();
-  const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
-  return date.toLocaleString(
-    undefined,
-    sameDay
-      ? time
-      : {
-          ...time,
-          month: 'short',
-          day: 'numeric',
-          ...(date.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {})
-        }
-  );
+  return `${text} (${timezone})`;
 }
 
 /** A duration in seconds, compactly (`850 ms`, `12.3 s`, `4 min 5 s`, `2 h 3 min`). */
@@ -311,4 +344,28 @@ export function tail(text: string | null | undefined, lines = 3): string {
   }
   const all = text.replace(/\s+$/, '').split('\n');
   return all.slice(-lines).join('\n');
+}
+
+/**
+ * A path as its folder part (with its trailing `/`) and its file name, so that
+ * a view can elide the folders and keep the file name in sight.
+ */
+export function splitPath(path: string): { dir: string; base: string } {
+  const slash = path.lastIndexOf('/');
+  return slash === -1
+    ? { dir: '', base: path }
+    : { dir: path.slice(0, slash + 1), base: path.slice(slash + 1) };
+}
+
+/** A size in bytes, in decimal units (`850 B`, `12 kB`, `3.4 MB`, `1.2 GB`). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const rounded = unit === 0 || value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded} ${units[unit]}`;
 }

@@ -15,12 +15,19 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { ToolbarButton } from '@jupyterlab/ui-components';
+import {
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  historyIcon,
+  pauseIcon,
+  runIcon
+} from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { SchedulerAPI, SchedulerError } from './api';
 import { SchedulerController } from './controller';
-import { schedulerIcon } from './icons';
+import { resumeIcon, schedulerIcon } from './icons';
 import { describeError, SchedulerModel } from './model';
 import {
   CommandIDs,
@@ -30,7 +37,7 @@ import {
   PLUGIN_ID,
   TRANSLATION_DOMAIN
 } from './tokens';
-import { IPanelState, SchedulerPanel } from './widgets/SchedulerPanel';
+import { actionButton, IPanelState, SchedulerPanel } from './widgets/SchedulerPanel';
 
 /** Rank of the panel in the left sidebar. */
 const PANEL_RANK = 900;
@@ -197,8 +204,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // The notebook toolbar's "Schedule" button (placed by `jupyter.lab.toolbars` in the schema):
     // a labelled button that schedules the notebook of its own panel.
     if (toolbarRegistry) {
-      toolbarRegistry.addFactory('Notebook', 'pipeline-scheduler-schedule', widget => {
-        const button = new ToolbarButton({
+      toolbarRegistry.addFactory('Notebook', 'pipeline-scheduler-schedule', widget =>
+        actionButton({
           icon: schedulerIcon,
           label: trans.__('Schedule'),
           tooltip: trans.__('Run this notebook on a schedule'),
@@ -209,14 +216,71 @@ const plugin: JupyterFrontEndPlugin<void> = {
               controller.newJob(path);
             }
           }
-        });
-        button.addClass('jp-PipelineScheduler-toolbarButton');
-        return button;
-      });
+        })
+      );
     }
 
+    /** The job named by a command's `id` argument. */
+    const jobOf = (args: ReadonlyPartialJSONObject) => model.job(String(args['id'] ?? ''));
+
+    commands.addCommand(CommandIDs.runJob, {
+      label: trans.__('Run now'),
+      caption: trans.__('Start a run of this job now'),
+      icon: runIcon,
+      isEnabled: args => !!jobOf(args),
+      execute: async args => {
+        const job = jobOf(args);
+        if (job) {
+          await controller.runNow(job);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.togglePause, {
+      label: args => (jobOf(args)?.paused ? trans.__('Resume') : trans.__('Pause')),
+      caption: args =>
+        jobOf(args)?.paused
+          ? trans.__('Fire this job on its schedule again')
+          : trans.__('Keep the schedule but do not fire until resumed'),
+      icon: args => (jobOf(args)?.paused ? resumeIcon : pauseIcon),
+      isEnabled: args => !!jobOf(args),
+      execute: async args => {
+        const job = jobOf(args);
+        if (job) {
+          await controller.togglePause(job);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.duplicateJob, {
+      label: trans.__('Duplicate…'),
+      caption: trans.__('A new job with the same settings'),
+      icon: copyIcon,
+      isEnabled: args => !!jobOf(args),
+      execute: args => {
+        const job = jobOf(args);
+        if (job) {
+          return controller.duplicateJob(job);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.deleteJob, {
+      label: trans.__('Delete…'),
+      caption: trans.__('Delete this job (its runs can be kept)'),
+      icon: deleteIcon,
+      isEnabled: args => !!jobOf(args),
+      execute: async args => {
+        const job = jobOf(args);
+        if (job) {
+          await controller.deleteJob(job);
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.editJob, {
-      label: trans.__('Edit scheduled job'),
+      label: args => (args['id'] !== undefined ? trans.__('Edit…') : trans.__('Edit scheduled job')),
+      icon: args => (args['isPalette'] ? undefined : editIcon),
       execute: async args => {
         const id = String(args['id'] ?? '');
         try {
@@ -238,14 +302,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: args => {
         const id = Number(args['id']);
         if (Number.isInteger(id) && id > 0) {
-          return controller.openRun(id);
+          return controller.openRun(id, {
+            jobId: typeof args['jobId'] === 'string' ? args['jobId'] : null,
+            pinned: args['pinned'] === true
+          });
         }
       }
     });
 
     commands.addCommand(CommandIDs.showRuns, {
-      label: trans.__('Show scheduled runs'),
-      caption: trans.__('Show the runs of all scheduled jobs'),
+      label: args => (args['id'] !== undefined ? trans.__('Show runs') : trans.__('Show scheduled runs')),
+      caption: args =>
+        args['id'] !== undefined
+          ? trans.__('Show the runs of this job in the panel')
+          : trans.__('Show the runs of all scheduled jobs'),
+      icon: args => (args['id'] !== undefined ? historyIcon : undefined),
       execute: args => {
         const id = typeof args['id'] === 'string' ? args['id'] : null;
         controller.showRuns(id);
@@ -253,8 +324,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.refresh, {
-      label: trans.__('Reload scheduled jobs'),
-      execute: () => model.refresh()
+      label: trans.__('Reload scheduled jobs and runs'),
+      execute: () => panel.refresh()
     });
 
     if (palette) {
@@ -280,10 +351,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     if (restorer) {
+      // One tab per job (following its newest run), and the tabs pinned to a run.
       void restorer.restore(controller.runViewers, {
         command: CommandIDs.openRun,
-        args: widget => ({ id: widget.content.runId }),
-        name: widget => String(widget.content.runId)
+        args: widget => ({
+          id: widget.content.runId,
+          jobId: widget.content.jobId,
+          pinned: widget.content.pinned
+        }),
+        name: widget =>
+          widget.content.pinned || !widget.content.jobId
+            ? `run-${widget.content.runId}`
+            : `job-${widget.content.jobId}`
       });
     }
 

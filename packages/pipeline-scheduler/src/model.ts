@@ -165,11 +165,30 @@ export class SchedulerModel implements IDisposable {
     this._emit();
   }
 
+  /**
+   * Keep the names of the jobs of these runs, so that runs of a job deleted
+   * since (they are kept) can still be told and filtered by its name.
+   */
+  rememberJobNames(runs: ReadonlyArray<Pick<IRun, 'job_id' | 'job_name'>>): void {
+    for (const run of runs) {
+      if (run.job_id && run.job_name && !this._byId.has(run.job_id)) {
+        this._formerNames.set(run.job_id, run.job_name);
+      }
+    }
+  }
+
+  /** Jobs known by their runs that no longer exist, as `[id, name]`. */
+  formerJobs(): Array<[string, string]> {
+    return Array.from(this._formerNames.entries()).filter(([id]) => !this._byId.has(id));
+  }
+
   /** Forget a job (deleted). */
   remove(jobId: string): void {
-    if (!this._byId.has(jobId)) {
+    const job = this._byId.get(jobId);
+    if (!job) {
       return;
     }
+    this._formerNames.set(jobId, job.name || jobId);
     this._jobs = this._jobs.filter(job => job.id !== jobId);
     this._byId.delete(jobId);
     this._names = null;
@@ -383,6 +402,7 @@ export class SchedulerModel implements IDisposable {
   private _jobs: IJob[] = [];
   private _byId = new Map<string, IJob>();
   private _names: Map<string, string> | null = null;
+  private _formerNames = new Map<string, string>();
   private _version = 0;
   private _loaded = false;
   private _loading = false;

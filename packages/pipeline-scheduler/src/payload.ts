@@ -3,7 +3,7 @@
  * Pure functions: unit-tested without a browser or server.
  */
 import { cronFromFields, intervalSeconds } from './describe';
-import { fromLocalInput, toLocalInput } from './format';
+import { checkLocalInput, fromLocalInput, toLocalInput } from './format';
 import {
   CatchUpPolicy,
   DateType,
@@ -37,7 +37,7 @@ export interface IJobFormState {
   path: string;
   scheduleType: ScheduleType;
   dateType: DateType;
-  /** `YYYY-MM-DDTHH:mm[:ss]`: a wall time in `timezone` (datetime-local input). */
+  /** `YYYY-MM-DD HH:mm[:ss]`: a wall time in `timezone`. */
   runDate: string;
   /** Monthly schedules: the last day of every month instead of `runDate`'s day. */
   lastDayOfMonth: boolean;
@@ -45,7 +45,7 @@ export interface IJobFormState {
   everyDays: string;
   intervalValue: string;
   intervalUnit: IntervalUnit;
-  /** Optional start of an `interval` schedule (datetime-local value). */
+  /** Optional start of an `interval` schedule (`YYYY-MM-DD HH:mm`). */
   intervalStart: string;
   cronExpression: string;
   conditions: IConditionRow[];
@@ -73,7 +73,7 @@ export function emptyForm(options: {
   // Next full hour, as a wall time in the browser: a sensible first run.
   const next = new Date(now.getTime() + 3600 * 1000);
   const pad = (n: number): string => String(n).padStart(2, '0');
-  const runDate = `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())}T${pad(next.getHours())}:00`;
+  const runDate = `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())} ${pad(next.getHours())}:00`;
   const path = options.path ?? '';
   return {
     name: defaultName(path),
@@ -142,7 +142,7 @@ export function splitInterval(seconds: number): {
   return { value: String(seconds || 1), unit: 'seconds' };
 }
 
-const SCHEDULE_TYPES: ReadonlyArray<ScheduleType> = ['date', 'interval', 'cron', 'trigger'];
+const SCHEDULE_TYPES: ReadonlyArray<ScheduleType> = ['date', 'interval', 'cron', 'trigger', 'manual'];
 const DATE_TYPES: ReadonlyArray<DateType> = ['once', 'daily', 'weekly', 'monthly', 'every_x_days'];
 
 /** `value` when it is one of `choices`, else `fallback` (a field may be missing or unknown). */
@@ -336,7 +336,7 @@ export function payloadFromForm(
     pipeline_path: state.path.trim() || null,
     python_code: isPipelinePath(state.path) ? (options.pythonCode ?? null) : null,
     ...scheduleFromForm(state),
-    arguments: state.arguments.trim(),
+    arguments: fieldApplies('arguments', state) ? state.arguments.trim() : '',
     env,
     cwd: state.cwd.trim() || null,
     timeout: integerOrFloat(state.timeout),
@@ -368,16 +368,46 @@ function integerOrFloat(text: string): number | null {
   return Number.isFinite(value) ? value : (trimmed as unknown as number);
 }
 
-/** The payload of `POST triggers/preview` for the form's schedule. */
+/**
+ * The payload of `POST triggers/preview` for the form's schedule (its words
+ * and next fire times), or null when there is nothing to ask yet (no job
+ * to wait for).
+ */
 export function previewPayload(
   state: IJobFormState,
   count = 5
 ): (IScheduleFields & { count: number }) | null {
   const fields = compact(scheduleFromForm(state)) as IScheduleFields;
-  if (state.scheduleType === 'trigger') {
+  if (state.scheduleType === 'trigger' && !fields.trigger_conditions?.length) {
     return null;
   }
   return { ...fields, count };
+}
+
+/** File kinds run by a runner (`python -m pipeline_scheduler.runner`): no arguments. */
+const RUNNER_CONFIG = /\.(toml|ya?ml|json)$/i;
+
+/**
+ * Whether a field of the form applies to the job as it is being edited:
+ * arguments reach `.py` files and pipelines' code only (not notebooks nor
+ * runner configs); the time zone and missed runs need a clock (not jobs
+ * that run after others or on demand).
+ */
+export function fieldApplies(
+  field: 'arguments' | 'timezone' | 'catchUp',
+  state: Pick<IJobFormState, 'path' | 'scheduleType'>
+): boolean {
+  switch (field) {
+    case 'arguments': {
+      const path = state.path.trim().toLowerCase();
+      return !(path.endsWith('.ipynb') || RUNNER_CONFIG.test(path));
+    }
+    case 'timezone':
+    case 'catchUp':
+      return state.scheduleType !== 'trigger' && state.scheduleType !== 'manual';
+    default:
+      return true;
+  }
 }
 
 /** Form field keys, for server errors shown next to the field they name. */
@@ -490,10 +520,22 @@ export function checkForm(
       } else if (!state.runDate.trim()) {
         errors.runDate = trans.__('Choose a date and time');
       }
+      if (state.runDate.trim()) {
+        const problem = dateProblem(state.runDate, trans);
+        if (problem) {
+          errors.runDate = problem;
+        }
+      }
       break;
     case 'interval':
       if (!positive(state.intervalValue)) {
         errors.interval = trans.__('Enter a whole number, 1 or more');
+      }
+      if (state.intervalStart.trim()) {
+        const problem = dateProblem(state.intervalStart, trans);
+        if (problem) {
+          errors.intervalStart = problem;
+        }
       }
       break;
     case 'cron':
@@ -517,6 +559,9 @@ export function checkForm(
     errors.maxParallel = trans.__('Enter a whole number, 1 or more');
   }
   const names = new Set<string>();
+  if (!fieldApplies('timezone', state)) {
+    delete errors.timezone;
+  }
   for (const row of state.env) {
     const name = row.name.trim();
     if (!name && !row.value) {
@@ -533,4 +578,19 @@ export function checkForm(
     names.add(name);
   }
   return errors;
+}
+
+/** Why the text of a date field is not a date and time, in words, or null. */
+function dateProblem(
+  text: string,
+  trans: { __: (msg: string, ...args: unknown[]) => string }
+): string | null {
+  switch (checkLocalInput(text)) {
+    case 'format':
+      return trans.__('Enter a date and time as YYYY-MM-DD HH:MM, e.g. 2026-12-01 07:00');
+    case 'range':
+      return trans.__('This date or time does not exist');
+    default:
+      return null;
+  }
 }

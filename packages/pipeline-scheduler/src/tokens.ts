@@ -33,8 +33,16 @@ export namespace CommandIDs {
   export const openRun = 'pipeline-scheduler:open-run';
   /** Show the runs of a job (`id`; all jobs without it) in the panel. */
   export const showRuns = 'pipeline-scheduler:show-runs';
-  /** Reload the job list. */
+  /** Reload the job list (and the runs, on the Runs tab). */
   export const refresh = 'pipeline-scheduler:refresh';
+  /** Run a job now (`id`). */
+  export const runJob = 'pipeline-scheduler:run-job';
+  /** Pause or resume a job (`id`). */
+  export const togglePause = 'pipeline-scheduler:toggle-pause-job';
+  /** Open the form for a copy of a job (`id`). */
+  export const duplicateJob = 'pipeline-scheduler:duplicate-job';
+  /** Delete a job, after confirmation (`id`). */
+  export const deleteJob = 'pipeline-scheduler:delete-job';
 }
 
 /** File suffixes the scheduler can run. */
@@ -112,11 +120,24 @@ export interface IRun extends IRunSummary {
   queued_at?: string | null;
   pid?: number | null;
   log_path?: string | null;
+  /** Which attempt of the run this is (1-based), when the server retries runs. */
+  attempt?: number | null;
+  /** The id of the run's first attempt, when this one is a retry. */
+  retry_of?: number | null;
+  /** Bytes dropped from the middle of the log (it grew past its limit); null: whole. */
+  log_truncated?: number | null;
+  /** Why the notification of the run's end could not be sent. */
+  notification_error?: string | null;
   [key: string]: unknown;
 }
 
-/** The schedule types of the REST API. */
-export type ScheduleType = 'date' | 'interval' | 'cron' | 'trigger';
+/** The schedule types of the REST API (`manual`: on demand only, no clock). */
+export type ScheduleType = 'date' | 'interval' | 'cron' | 'trigger' | 'manual';
+
+/** Whether a schedule type has a clock (fire times, a zone, missed runs). */
+export function hasClock(type: ScheduleType | string | null | undefined): boolean {
+  return type !== 'trigger' && type !== 'manual';
+}
 
 /** The kinds of `date` schedules. */
 export type DateType = 'once' | 'daily' | 'weekly' | 'monthly' | 'every_x_days';
@@ -173,6 +194,16 @@ export interface IJobPayload extends IScheduleFields {
   max_parallel?: number;
   catch_up?: CatchUpPolicy;
   paused?: boolean;
+  /** Extra attempts after a failed run (shown when the server sends it). */
+  retries?: number | null;
+  /** Seconds between attempts. */
+  retry_delay?: number | null;
+  /** Which outcomes are retried. */
+  retry_on?: string[] | string | null;
+  /** Whether processes a run leaves behind are ended. */
+  kill_leftovers?: boolean | null;
+  /** Where the end of a run is notified. */
+  notify?: unknown;
 }
 
 /**
@@ -257,6 +288,14 @@ export interface IHealth {
   queued_runs?: number;
   started_at?: string | null;
   version: string;
+}
+
+/** Response body of `GET config` (the parts the UI reads). */
+export interface IServerConfig {
+  timezone?: string;
+  /** Seconds; null or 0: no timeout. */
+  default_timeout?: number | null;
+  [key: string]: unknown;
 }
 
 /** The body of an error response. */

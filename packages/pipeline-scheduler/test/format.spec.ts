@@ -1,10 +1,13 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
 import {
+  checkLocalInput,
+  formatBytes,
+  formatDateTime,
+  formatDateTimeInZone,
   formatDuration,
   formatExitCode,
   formatRelative,
-  formatShortTime,
   fromLocalInput,
   hasOffset,
   isValidTimezone,
@@ -32,13 +35,25 @@ describe('wall times', () => {
     expect(hasOffset('2030-01-01T00:00:00')).toBe(false);
   });
 
-  it('converts to and from datetime-local values', () => {
-    expect(toLocalInput('2030-01-01T23:30:00-01:00', 'UTC')).toBe('2030-01-02T00:30');
-    expect(toLocalInput('2030-01-01T10:00:07', 'UTC')).toBe('2030-01-01T10:00:07');
+  it('converts to and from the text of the date field (YYYY-MM-DD HH:MM)', () => {
+    expect(toLocalInput('2030-01-01T23:30:00-01:00', 'UTC')).toBe('2030-01-02 00:30');
+    expect(toLocalInput('2030-01-01T10:00:07', 'UTC')).toBe('2030-01-01 10:00:07');
     expect(toLocalInput(null, 'UTC')).toBe('');
     expect(fromLocalInput('2030-01-01T10:00')).toBe('2030-01-01T10:00:00');
+    expect(fromLocalInput('2030-01-01 10:00')).toBe('2030-01-01T10:00:00');
+    expect(fromLocalInput(' 2030-01-01   9:05 ')).toBe('2030-01-01T09:05:00');
     expect(fromLocalInput('2030-01-01T10:00:05')).toBe('2030-01-01T10:00:05');
+    expect(fromLocalInput('next monday')).toBe('next monday');
     expect(fromLocalInput(' ')).toBeNull();
+  });
+
+  it('checks the text of the date field', () => {
+    expect(checkLocalInput('2030-01-01 10:00')).toBeNull();
+    expect(checkLocalInput('2030-01-01T10:00:59')).toBeNull();
+    expect(checkLocalInput('01/02/2030 10:00')).toBe('format');
+    expect(checkLocalInput('2030-02-29 10:00')).toBe('range');
+    expect(checkLocalInput('2028-02-29 10:00')).toBeNull();
+    expect(checkLocalInput('2030-01-01 24:00')).toBe('range');
   });
 
   it('knows time zones', () => {
@@ -84,15 +99,31 @@ describe('exit codes', () => {
   });
 });
 
-describe('formatShortTime', () => {
-  it('shows the time on the same day, else the date too', () => {
-    const now = new Date(2030, 0, 31, 12, 0).getTime();
-    const today = formatShortTime(new Date(2030, 0, 31, 9, 0).toISOString(), now);
-    expect(today).toMatch(/09.00/);
-    expect(today).not.toMatch(/Jan/);
-    expect(formatShortTime(new Date(2030, 0, 30, 9, 0).toISOString(), now)).toMatch(/Jan/);
-    expect(formatShortTime(new Date(2029, 11, 31, 9, 0).toISOString(), now)).toMatch(/2029/);
-    expect(formatShortTime(null, now)).toBe('');
-    expect(formatShortTime('not a date', now)).toBe('');
+describe('one absolute format: ISO-like, 24-hour clock', () => {
+  it('formats an instant in a zone, with or without seconds and weekday', () => {
+    const iso = '2030-01-01T19:05:07Z';
+    expect(formatDateTime(iso, { timezone: 'UTC', weekday: false })).toBe('2030-01-01 19:05');
+    expect(formatDateTime(iso, { timezone: 'UTC', weekday: false, seconds: true })).toBe('2030-01-01 19:05:07');
+    expect(formatDateTime(iso, { timezone: 'Asia/Tokyo', weekday: false })).toBe('2030-01-02 04:05');
+    expect(formatDateTime(iso, { timezone: 'UTC' })).toMatch(/^\S+ 2030-01-01 19:05$/);
+    expect(formatDateTime(null)).toBe('');
+    expect(formatDateTime('not a date')).toBe('not a date');
+  });
+
+  it('never uses a 12-hour clock', () => {
+    expect(formatDateTime('2030-01-01T00:30:00Z', { timezone: 'UTC', weekday: false })).toBe('2030-01-01 00:30');
+    expect(formatDateTime('2030-01-01T12:30:00Z', { timezone: 'UTC', weekday: false })).toBe('2030-01-01 12:30');
+  });
+
+  it('names the zone on hover when it is not the browser\'s', () => {
+    const text = formatDateTimeInZone('2030-01-01T19:05:07Z', 'Pacific/Auckland');
+    expect(text).toMatch(/2030-01-02 08:05:07 \(Pacific\/Auckland\)$/);
+  });
+
+  it('formats sizes in decimal units', () => {
+    expect(formatBytes(850)).toBe('850 B');
+    expect(formatBytes(12_345)).toBe('12.3 kB');
+    expect(formatBytes(3_400_000)).toBe('3.4 MB');
+    expect(formatBytes(250_000_000)).toBe('250 MB');
   });
 });

@@ -113,3 +113,24 @@ describe('SchedulerModel', () => {
     model.dispose();
   });
 });
+
+describe('names of deleted jobs', () => {
+  it('remembers them from deletions and from runs, and forgets them when the job is back', () => {
+    const { api } = fakeApi([]);
+    const model = new SchedulerModel({ api: api as any });
+    model.upsert(job('a', { name: 'alpha' }));
+    model.upsert(job('b', { name: 'beta' }));
+    model.remove('a');
+    model.rememberJobNames([
+      { job_id: 'c', job_name: 'gamma' },
+      { job_id: 'b', job_name: 'beta' }
+    ] as IRun[]);
+    expect(model.formerJobs().sort()).toEqual([
+      ['a', 'alpha'],
+      ['c', 'gamma']
+    ]);
+    model.upsert(job('c', { name: 'gamma' }));
+    expect(model.formerJobs()).toEqual([['a', 'alpha']]);
+    model.dispose();
+  });
+});

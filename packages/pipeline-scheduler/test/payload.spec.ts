@@ -5,6 +5,7 @@ import {
   compact,
   defaultName,
   emptyForm,
+  fieldApplies,
   formFieldOf,
   formFromJob,
   IJobFormState,
@@ -47,7 +48,7 @@ describe('emptyForm', () => {
     const state = form();
     expect(state.name).toBe('load');
     expect(state.timezone).toBe('Europe/Paris');
-    expect(state.runDate).toBe('2030-01-01T11:00');
+    expect(state.runDate).toBe('2030-01-01 11:00');
     expect(state.timeout).toBe('');
   });
 
@@ -276,7 +277,7 @@ describe('last day of the month (monthly schedules)', () => {
     expect(state.scheduleType).toBe('date');
     expect(state.dateType).toBe('monthly');
     expect(state.lastDayOfMonth).toBe(true);
-    expect(state.runDate).toBe('2030-01-31T09:00');
+    expect(state.runDate).toBe('2030-01-31 09:00');
     expect(payloadFromForm(state, { mode: 'update' })).toMatchObject({
       date_type: 'monthly',
       run_date: '2030-01-31T09:00:00',
@@ -304,7 +305,7 @@ describe('formFromJob of a broken job', () => {
     expect(state.timezone).toBe('Europe/Paris');
     expect(state.scheduleType).toBe('date');
     expect(state.dateType).toBe('once');
-    expect(state.runDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00$/);
+    expect(state.runDate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:00$/);
     expect(state.env).toEqual([]);
     expect(state.arguments).toBe('');
     expect(state.timeout).toBe('');
@@ -320,7 +321,7 @@ describe('formFromJob of a broken job', () => {
       ...unreadable,
       name: undefined,
       timezone: undefined,
-      schedule_type: 'manual',
+      schedule_type: 'hourly',
       date_type: 42,
       env: 'A=1',
       arguments: null,
@@ -374,7 +375,7 @@ describe('formFromJob', () => {
     );
     expect(state.intervalValue).toBe('90');
     expect(state.intervalUnit).toBe('minutes');
-    expect(state.intervalStart).toBe('2030-01-01T09:00'); // in Europe/Paris
+    expect(state.intervalStart).toBe('2030-01-01 09:00'); // in Europe/Paris
   });
 
   it('shows an offset run_date as its wall time in the job zone', () => {
@@ -382,13 +383,13 @@ describe('formFromJob', () => {
       job({ schedule_type: 'date', date_type: 'daily', run_date: '2030-06-01T06:30:00Z' })
     );
     expect(state.dateType).toBe('daily');
-    expect(state.runDate).toBe('2030-06-01T08:30');
+    expect(state.runDate).toBe('2030-06-01 08:30');
   });
 
   it('keeps a naive run_date as written', () => {
     expect(
       formFromJob(job({ schedule_type: 'date', run_date: '2030-06-01T06:30:00' })).runDate
-    ).toBe('2030-06-01T06:30');
+    ).toBe('2030-06-01 06:30');
   });
 
   it('round-trips cron, trigger and options; duplicates get a new name', () => {
@@ -504,5 +505,53 @@ describe('compact and scheduleFromForm', () => {
 
   it('blank time zone means the server default', () => {
     expect(scheduleFromForm(form({ timezone: ' ' })).timezone).toBeNull();
+  });
+});
+
+describe('schedules without a clock, and the fields that apply', () => {
+  it('round-trips an on-demand (manual) job instead of turning it into a date', () => {
+    const state = formFromJob(job({ schedule_type: 'manual', trigger: 'On demand' }));
+    expect(state.scheduleType).toBe('manual');
+    const payload = payloadFromForm(state, { mode: 'update' });
+    expect(payload.schedule_type).toBe('manual');
+    expect(payload.run_date).toBeNull();
+    expect(payload.cron_expression).toBeNull();
+  });
+
+  it('asks the server for the words of triggers and on-demand jobs too', () => {
+    expect(previewPayload(form({ scheduleType: 'manual' }))).toMatchObject({ schedule_type: 'manual', count: 5 });
+    // No job to wait for yet: nothing to ask.
+    expect(previewPayload(form({ scheduleType: 'trigger', conditions: [] }))).toBeNull();
+    expect(
+      previewPayload(form({ scheduleType: 'trigger', conditions: [{ jobId: 'j1', on: 'failure' }] }))
+    ).toMatchObject({ trigger_conditions: [{ job_id: 'j1', on: 'failure' }] });
+  });
+
+  it('hides arguments for notebooks and runner configs, zone and missed runs without a clock', () => {
+    expect(fieldApplies('arguments', form({ path: 'a.py' }))).toBe(true);
+    expect(fieldApplies('arguments', form({ path: 'flow.ampln' }))).toBe(true);
+    expect(fieldApplies('arguments', form({ path: 'report.IPYNB' }))).toBe(false);
+    expect(fieldApplies('arguments', form({ path: 'jobs/backup.toml' }))).toBe(false);
+    for (const scheduleType of ['trigger', 'manual'] as const) {
+      expect(fieldApplies('catchUp', form({ scheduleType }))).toBe(false);
+      expect(fieldApplies('timezone', form({ scheduleType }))).toBe(false);
+    }
+    expect(fieldApplies('catchUp', form({ scheduleType: 'cron' }))).toBe(true);
+  });
+
+  it('does not send arguments a notebook cannot take', () => {
+    const state = form({ path: 'report.ipynb', arguments: '--left-over' });
+    expect(payloadFromForm(state, { mode: 'update' }).arguments).toBe('');
+    expect(payloadFromForm({ ...state, path: 'a.py' }, { mode: 'update' }).arguments).toBe('--left-over');
+  });
+
+  it('says when a typed date is not a date, in words', () => {
+    expect(checkForm(form({ runDate: '2030-01-02 09:30' }), trans).runDate).toBeUndefined();
+    expect(checkForm(form({ runDate: '2030-01-02T09:30:15' }), trans).runDate).toBeUndefined();
+    expect(checkForm(form({ runDate: 'tomorrow' }), trans).runDate).toContain('YYYY-MM-DD HH:MM');
+    expect(checkForm(form({ runDate: '2030-02-30 09:00' }), trans).runDate).toBe('This date or time does not exist');
+    expect(
+      checkForm(form({ scheduleType: 'interval', intervalStart: '2030-01-01 25:00' }), trans).intervalStart
+    ).toBe('This date or time does not exist');
   });
 });

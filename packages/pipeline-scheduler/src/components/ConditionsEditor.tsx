@@ -7,7 +7,10 @@ import type { IJob } from '../tokens';
 import { ChoiceSelect, IconButton } from './common';
 import { IFormContext, RowsField } from './formFields';
 
-/** The jobs a triggered job waits for, and whether all or any must be met. */
+/**
+ * The jobs a triggered job waits for and, when there are several, whether
+ * all or any of them must finish as chosen.
+ */
 export function ConditionsEditor(props: {
   form: IFormContext;
   /** The jobs one can wait for. */
@@ -20,59 +23,60 @@ export function ConditionsEditor(props: {
   const setRows = (conditions: IJobFormState['conditions']): void =>
     update({ conditions }, 'conditions');
   const known = new Set(jobs.map(job => job.id));
+  const several = rows.length > 1;
   return (
     <RowsField
       form={form}
       field="conditions"
       label={trans.__('Run after')}
-      addLabel={trans.__('Add a job to wait for')}
+      addLabel={rows.length ? trans.__('Add another job') : trans.__('Add a job to wait for')}
       addTestid="add-condition"
       onAdd={() => setRows([...rows, { jobId: '', on: 'success' }])}
       addDisabled={jobs.length === 0}
     >
-      <div className="jp-PipelineScheduler-row">
-        <ChoiceSelect
-          value={state.logicalOperator}
-          label={trans.__('Which conditions must be met')}
-          onValue={value => update({ logicalOperator: value as 'AND' | 'OR' }, 'conditions')}
-          testid="field-operator"
-          options={[
-            ['AND', trans.__('all of these (AND)')],
-            ['OR', trans.__('any of these (OR)')]
-          ]}
-        />
-      </div>
+      {several && (
+        <div className="jp-PipelineScheduler-row">
+          <ChoiceSelect
+            value={state.logicalOperator}
+            label={trans.__('Which of these jobs must finish as chosen')}
+            onValue={value => update({ logicalOperator: value as 'AND' | 'OR' }, 'conditions')}
+            testid="field-operator"
+            options={[
+              ['AND', trans.__('all of these jobs')],
+              ['OR', trans.__('any one of these jobs')]
+            ]}
+          />
+          <span className="jp-PipelineScheduler-muted">{trans.__('finish as chosen:')}</span>
+        </div>
+      )}
       {rows.length === 0 && (
         <div className="jp-PipelineScheduler-muted">
           {jobs.length
-            ? trans.__('No condition yet: add the jobs to wait for.')
+            ? trans.__('No job yet: add the job to wait for.')
             : trans.__('There is no other job to wait for yet.')}
         </div>
       )}
       {rows.map((row, index) => (
         <div className="jp-PipelineScheduler-row" key={index} data-testid="condition">
-          <select
-            className="jp-mod-styled jp-PipelineScheduler-select jp-PipelineScheduler-grow"
+          <ChoiceSelect
+            className="jp-PipelineScheduler-grow"
             value={row.jobId}
-            aria-label={trans.__('Job %1 to wait for', index + 1)}
-            onChange={event => {
+            label={trans.__('Job %1 to wait for', index + 1)}
+            onValue={jobId => {
               const next = rows.slice();
-              next[index] = { ...row, jobId: event.target.value };
+              next[index] = { ...row, jobId };
               setRows(next);
             }}
-            data-testid="condition-job"
-            aria-invalid={error ? true : undefined}
-          >
-            <option value="">{trans.__('— choose a job —')}</option>
-            {row.jobId && !known.has(row.jobId) && (
-              <option value={row.jobId}>{row.jobId}</option>
-            )}
-            {jobs.map(job => (
-              <option key={job.id} value={job.id}>
-                {job.name}
-              </option>
-            ))}
-          </select>
+            testid="condition-job"
+            attributes={error ? { 'aria-invalid': true } : {}}
+            options={[
+              ['', trans.__('— choose a job —')],
+              ...(row.jobId && !known.has(row.jobId)
+                ? [[row.jobId, trans.__('%1 (deleted)', row.jobId)] as const]
+                : []),
+              ...jobs.map(job => [job.id, job.name] as const)
+            ]}
+          />
           <ChoiceSelect
             value={row.on}
             label={trans.__('Outcome of job %1', index + 1)}

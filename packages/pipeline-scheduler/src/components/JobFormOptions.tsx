@@ -1,6 +1,8 @@
 import * as React from 'react';
 
-import type { IJobFormState } from '../payload';
+import type { SchedulerController } from '../controller';
+import { formatDuration } from '../format';
+import { fieldApplies, IJobFormState } from '../payload';
 import { EnvEditor } from './EnvEditor';
 import {
   Field,
@@ -16,21 +18,44 @@ import {
  * The "How" section of the job form: arguments, environment, working
  * directory, timeout, and what to do with overlapping or missed runs.
  */
-export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
-  const { form } = props;
+export function JobFormOptions(props: {
+  form: IFormContext;
+  controller: Pick<SchedulerController, 'serverConfig'>;
+}): JSX.Element {
+  const { form, controller } = props;
   const { state, trans, update } = form;
+  // The server's default timeout, said the same way in the placeholder and the help.
+  const [defaultTimeout, setDefaultTimeout] = React.useState<number | null | undefined>(undefined);
+  React.useEffect(() => {
+    let live = true;
+    void controller.serverConfig?.().then(
+      config => live && setDefaultTimeout(Number(config?.default_timeout) || null),
+      () => live && setDefaultTimeout(undefined)
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const timeoutDefault =
+    defaultTimeout === undefined
+      ? trans.__('server default')
+      : defaultTimeout
+        ? trans.__('server default: %1', formatDuration(defaultTimeout, trans))
+        : trans.__('no timeout (server default)');
   return (
     <fieldset className="jp-PipelineScheduler-section">
       <legend>{trans.__('How')}</legend>
-      <InputField
-        form={form}
-        field="arguments"
-        label={trans.__('Arguments')}
-        help={trans.__('Split like a shell would (quotes work); no shell is run.')}
-        mono
-        placeholder="--date today --verbose"
-        testid="field-arguments"
-      />
+      {fieldApplies('arguments', state) && (
+        <InputField
+          form={form}
+          field="arguments"
+          label={trans.__('Arguments')}
+          help={trans.__('Split like a shell would (quotes work); no shell is run.')}
+          mono
+          placeholder="--date today --verbose"
+          testid="field-arguments"
+        />
+      )}
       <EnvEditor form={form} />
       <InputField
         form={form}
@@ -44,9 +69,12 @@ export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
         form={form}
         field="timeout"
         label={trans.__('Timeout (seconds)')}
-        help={trans.__('A run still going after this long is stopped and recorded as timed out. Empty: the server default.')}
+        help={trans.__(
+          'A run still going after this long is stopped and recorded as timed out. Empty: %1.',
+          timeoutDefault
+        )}
         type="number"
-        placeholder={trans.__('none')}
+        placeholder={timeoutDefault}
         testid="field-timeout"
       />
       <Field
@@ -88,6 +116,7 @@ export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
         </div>
       </Field>
       <FieldErrorOf form={form} field="maxParallel" />
+      {fieldApplies('catchUp', state) && (
       <Field
         form={form}
         field="catchUp"
@@ -108,6 +137,7 @@ export function JobFormOptions(props: { form: IFormContext }): JSX.Element {
           ]}
         />
       </Field>
+      )}
     </fieldset>
   );
 }

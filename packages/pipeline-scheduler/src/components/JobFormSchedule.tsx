@@ -1,15 +1,13 @@
 import * as React from 'react';
 
-import { isAbort } from '../api';
 import type { SchedulerController } from '../controller';
-import { describeCron, describeSchedule } from '../describe';
 import { timezoneNames } from '../format';
-import { describeError } from '../model';
-import { IJobFormState, IntervalUnit, previewPayload, scheduleFromForm } from '../payload';
+import { fieldApplies, IJobFormState, IntervalUnit } from '../payload';
 import { ConditionsEditor } from './ConditionsEditor';
-import { ChoiceSelect, useDebounced } from './common';
-import { Field, FormInput, FormSelect, IFormContext, InputField } from './formFields';
-import { IPreviewState, ScheduleKind, SchedulePreview } from './SchedulePreview';
+import { ChoiceSelect } from './common';
+import { DateTimeInput, Field, FormInput, FormSelect, IFormContext, InputField } from './formFields';
+import type { IPreviewState } from './JobForm';
+import { ScheduleKind, SchedulePreview } from './SchedulePreview';
 
 function kindOf(state: IJobFormState): ScheduleKind {
   return state.scheduleType === 'date' ? state.dateType : state.scheduleType;
@@ -20,69 +18,30 @@ function kindChanges(kind: ScheduleKind): Partial<IJobFormState> {
     case 'interval':
     case 'cron':
     case 'trigger':
+    case 'manual':
       return { scheduleType: kind };
     default:
       return { scheduleType: 'date', dateType: kind };
   }
 }
 
-/** The next fire times of the form's schedule, asked of the server once typing pauses. */
-function usePreview(
-  controller: SchedulerController,
-  state: IJobFormState
-): { preview: IPreviewState; stale: boolean } {
-  const previewKey = JSON.stringify(previewPayload(state));
-  const debouncedKey = useDebounced(previewKey, 350);
-  const [preview, setPreview] = React.useState<IPreviewState>({
-    loading: false,
-    result: null,
-    error: null
-  });
-  React.useEffect(() => {
-    const payload = JSON.parse(debouncedKey);
-    if (!payload) {
-      setPreview({ loading: false, result: null, error: null });
-      return;
-    }
-    const abort = new AbortController();
-    setPreview(current => ({ ...current, loading: true }));
-    controller.api.preview(payload, { signal: abort.signal }).then(
-      result => setPreview({ loading: false, result, error: null }),
-      reason => {
-        if (!isAbort(reason) && !abort.signal.aborted) {
-          setPreview({ loading: false, result: null, error: describeError(reason) });
-        }
-      }
-    );
-    return () => abort.abort();
-  }, [debouncedKey]);
-  return { preview, stale: previewKey !== debouncedKey };
-}
-
 /**
  * The "When" section of the job form: the kind of schedule and its fields,
- * the time zone, and the schedule in words with its next fire times.
+ * the time zone (for schedules with a clock), and the schedule in the
+ * server's words with its next fire times.
  */
 export function JobFormSchedule(props: {
   form: IFormContext;
   controller: SchedulerController;
   /** The job being edited, or null for a new job. */
   jobId: string | null;
+  preview: IPreviewState;
 }): JSX.Element {
-  const { form, controller, jobId } = props;
+  const { form, controller, jobId, preview } = props;
   const { state, trans, update } = form;
   const model = controller.model;
-  const { preview, stale } = usePreview(controller, state);
 
   const kind = kindOf(state);
-  const cronWords =
-    state.scheduleType === 'cron' ? describeCron(state.cronExpression, trans) : null;
-  let words: string | null = null;
-  try {
-    words = describeSchedule(scheduleFromForm(state), trans, model.jobNames);
-  } catch {
-    words = null;
-  }
   const zones = React.useMemo(() => timezoneNames(), []);
   const zoneOptions = zones.includes(state.timezone)
     ? zones
@@ -98,7 +57,7 @@ export function JobFormSchedule(props: {
     every_x_days: ''
   };
   const dateHelps = {
-    once: trans.__('In the job\'s time zone.'),
+    once: trans.__("In the job's time zone, on a 24-hour clock."),
     daily: trans.__('Runs every day at this time (the date itself is not used).'),
     weekly: trans.__('Runs every week on the weekday of this date, at this time.'),
     monthly: state.lastDayOfMonth
@@ -131,20 +90,15 @@ export function JobFormSchedule(props: {
             ['every_x_days', trans.__('Every N days')],
             ['interval', trans.__('At an interval')],
             ['cron', trans.__('Cron expression')],
-            ['trigger', trans.__('After other jobs')]
+            ['trigger', trans.__('After other jobs')],
+            ['manual', trans.__('Only when started (no schedule)')]
           ]}
         />
       </Field>
 
       {state.scheduleType === 'date' && state.dateType !== 'every_x_days' && (
-        <InputField
-          form={form}
-          field="runDate"
-          label={dateLabels[state.dateType]}
-          help={dateHelps[state.dateType]}
-          type="datetime-local"
-          testid="field-run-date"
-        >
+        <Field form={form} field="runDate" label={dateLabels[state.dateType]} help={dateHelps[state.dateType]}>
+          <DateTimeInput form={form} field="runDate" stateKey="runDate" testid="field-run-date" />
           {kind === 'monthly' && (
             <>
               <label className="jp-PipelineScheduler-checkbox jp-mod-option">
@@ -168,7 +122,7 @@ export function JobFormSchedule(props: {
               )}
             </>
           )}
-        </InputField>
+        </Field>
       )}
 
       {kind === 'every_x_days' && (
@@ -185,14 +139,14 @@ export function JobFormSchedule(props: {
               <span>{trans.__('days')}</span>
             </div>
           </Field>
-          <InputField
+          <Field
             form={form}
             field="runDate"
             label={trans.__('Starting at')}
             help={trans.__('Optional: the first run, and the time of day of the next ones.')}
-            type="datetime-local"
-            testid="field-run-date"
-          />
+          >
+            <DateTimeInput form={form} field="runDate" stateKey="runDate" testid="field-run-date" />
+          </Field>
         </>
       )}
 
@@ -222,14 +176,19 @@ export function JobFormSchedule(props: {
               />
             </div>
           </Field>
-          <InputField
+          <Field
             form={form}
             field="intervalStart"
             label={trans.__('Starting at')}
             help={trans.__('Optional: empty starts counting now.')}
-            type="datetime-local"
-            testid="field-interval-start"
-          />
+          >
+            <DateTimeInput
+              form={form}
+              field="intervalStart"
+              stateKey="intervalStart"
+              testid="field-interval-start"
+            />
+          </Field>
         </>
       )}
 
@@ -238,28 +197,18 @@ export function JobFormSchedule(props: {
           form={form}
           field="cronExpression"
           label={trans.__('Cron expression')}
-          help={trans.__('minute hour day-of-month month day-of-week (0 and 7 are Sunday); 6 fields: seconds first.')}
+          help={trans.__(
+            'minute hour day-of-month month day-of-week (0 and 7 are Sunday); 6 fields: seconds first.'
+          )}
           mono
           placeholder="30 2 * * 1-5"
           testid="field-cron"
-        >
-          <div
-            className={
-              cronWords?.error
-                ? 'jp-PipelineScheduler-cronWords jp-mod-invalid'
-                : 'jp-PipelineScheduler-cronWords'
-            }
-            aria-live="polite"
-            data-testid="cron-words"
-          >
-            {cronWords?.text ?? cronWords?.error}
-          </div>
-        </InputField>
+        />
       )}
 
       {kind === 'trigger' && <ConditionsEditor form={form} jobs={otherJobs} />}
 
-      {kind !== 'trigger' && (
+      {fieldApplies('timezone', state) && (
         <Field form={form} field="timezone" label={trans.__('Time zone')}>
           <FormSelect
             form={form}
@@ -272,14 +221,7 @@ export function JobFormSchedule(props: {
         </Field>
       )}
 
-      <SchedulePreview
-        kind={kind}
-        words={words}
-        preview={preview}
-        stale={stale}
-        trans={trans}
-      />
+      <SchedulePreview kind={kind} preview={preview} names={model.jobNames} trans={trans} />
     </fieldset>
   );
 }
-

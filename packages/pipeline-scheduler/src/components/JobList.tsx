@@ -3,29 +3,29 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   addIcon,
-  copyIcon,
-  deleteIcon,
   editIcon,
+  ellipsesIcon,
   fileIcon,
-  listIcon,
+  jsonIcon,
   notebookIcon,
-  pauseIcon,
   pythonIcon,
   runIcon,
-  searchIcon
+  searchIcon,
+  yamlIcon
 } from '@jupyterlab/ui-components';
 
 import type { SchedulerController } from '../controller';
-import { resumeIcon } from '../icons';
-import { describeJob } from '../describe';
+import { jobWords } from '../describe';
 import { filterJobs, isBroken, JobSort, JobStatusFilter } from '../filters';
-import { formatDate, formatDuration, formatRelative } from '../format';
+import { formatDuration, splitPath } from '../format';
+import { pipelineIcon } from '../icons';
+import { plainError } from '../messages';
 import { IJob } from '../tokens';
-import { ChoiceSelect, IconButton, StatusBadge, useNow, useSignal } from './common';
+import { ChoiceSelect, IconButton, RelativeTime, StatusBadge, useNow, useSignal } from './common';
 import { VirtualList } from './VirtualList';
 
 /** Height of a job card, in pixels (the list is virtualized). */
-export const JOB_ROW_HEIGHT = 112;
+export const JOB_ROW_HEIGHT = 80;
 
 /** The state of the job list the panel keeps (and restores). */
 export interface IJobListState {
@@ -58,7 +58,6 @@ export function JobList(props: IJobListProps): JSX.Element {
     () => filterJobs(model.jobs, state),
     [version, state.search, state.status, state.sort]
   );
-  const names = model.jobNames;
   const highlightIndex = props.highlight
     ? jobs.findIndex(job => job.id === props.highlight)
     : -1;
@@ -112,7 +111,6 @@ export function JobList(props: IJobListProps): JSX.Element {
             job={job}
             controller={controller}
             trans={trans}
-            names={names}
             now={now}
             highlighted={job.id === props.highlight}
           />
@@ -194,55 +192,88 @@ export function JobList(props: IJobListProps): JSX.Element {
   );
 }
 
-function kindIcon(job: IJob): typeof fileIcon {
-  const path = (job.pipeline_path ?? '').toLowerCase();
-  if (path.endsWith('.ipynb')) {
+/** The icon of a job's kind: notebook, Amphi pipeline, Python, runner config. */
+export function kindIcon(job: Pick<IJob, 'pipeline_path' | 'kind'>): typeof fileIcon {
+  const path = String(job.pipeline_path ?? '').toLowerCase();
+  if (path.endsWith('.ipynb') || job.kind === 'notebook') {
     return notebookIcon;
   }
-  if (path.endsWith('.py') || job.kind === 'python_code') {
+  if (path.endsWith('.ampln')) {
+    return pipelineIcon;
+  }
+  if (path.endsWith('.py') || job.kind === 'python_code' || job.kind === 'python_file') {
     return pythonIcon;
+  }
+  if (path.endsWith('.json')) {
+    return jsonIcon;
+  }
+  if (path.endsWith('.yaml') || path.endsWith('.yml')) {
+    return yamlIcon;
   }
   return fileIcon;
 }
 
-/** One job of the list (a card of fixed height: see {@link JOB_ROW_HEIGHT}). */
+/** A path elided in the middle: its folders shrink first, its file name stays in sight. */
+export function PathText(props: { path: string; testid?: string }): JSX.Element {
+  const { dir, base } = splitPath(props.path);
+  return (
+    <span className="jp-PipelineScheduler-path" title={props.path} data-testid={props.testid}>
+      {dir && <span className="jp-PipelineScheduler-pathDir">{dir}</span>}
+      <span className="jp-PipelineScheduler-pathBase">{base}</span>
+    </span>
+  );
+}
+
+/**
+ * One job of the list (a card of fixed height: see {@link JOB_ROW_HEIGHT}):
+ * its name and main actions (run now, edit, more: a menu, also on right
+ * click), its file, its schedule in the server's words with its zone, and
+ * its next and last runs.
+ */
 function JobCard(props: {
   job: IJob;
   controller: SchedulerController;
   trans: TranslationBundle;
-  names: ReadonlyMap<string, string>;
   now: number;
   highlighted: boolean;
 }): JSX.Element {
-  const { job, controller, trans, names, now } = props;
+  const { job, controller, trans, now } = props;
   const [busy, setBusy] = React.useState(false);
   const act = (action: () => Promise<unknown>): void => {
     setBusy(true);
     void action().finally(() => setBusy(false));
   };
-  const words = describeJob(job, trans, names);
+  const { words, zone } = jobWords(job);
   const Icon = kindIcon(job);
   const last = job.last_run;
   const next = job.next_run_time;
-  const broken = isBroken(job) ? String(job.broken) : null;
+  const broken = isBroken(job) ? plainError(String(job.broken)) : null;
   const path = typeof job.pipeline_path === 'string' ? job.pipeline_path : '';
-  let nextText: string;
+  const name = job.name || job.id;
+  let nextNode: React.ReactNode;
   if (job.paused) {
-    nextText = trans.__('paused');
+    nextNode = trans.__('paused');
   } else if (broken && !next) {
-    nextText = trans.__('none until the job is fixed');
+    nextNode = trans.__('none until the job is fixed');
   } else if (next) {
-    nextText = `${formatDate(next, job.timezone, {
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit'
-    })} (${formatRelative(next, trans, Math.max(now, Date.now()))})`;
+    nextNode = <RelativeTime iso={next} trans={trans} now={now} timezone={job.timezone} />;
   } else if (job.schedule_type === 'trigger') {
-    nextText = trans.__('after other jobs');
+    nextNode = trans.__('after other jobs');
+  } else if (job.schedule_type === 'manual') {
+    nextNode = trans.__('when started');
   } else {
-    nextText = trans.__('none');
+    nextNode = trans.__('none');
   }
+  const openMenu = (event: React.MouseEvent, atPointer: boolean): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    controller.openJobMenu(
+      job,
+      atPointer ? event.clientX : box.left,
+      atPointer ? event.clientY : box.bottom
+    );
+  };
   return (
     <div
       className={`jp-PipelineScheduler-job${job.paused ? ' jp-mod-paused' : ''}${broken ? ' jp-mod-broken' : ''}${props.highlighted ? ' jp-mod-highlighted' : ''}`}
@@ -251,11 +282,11 @@ function JobCard(props: {
       data-paused={job.paused ? 'true' : 'false'}
       data-broken={broken ? 'true' : 'false'}
       data-testid="job"
+      onContextMenu={event => openMenu(event, true)}
     >
       <div className="jp-PipelineScheduler-jobTop">
-        <Icon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
-        <span className="jp-PipelineScheduler-jobName" title={job.name} data-testid="job-name">
-          {job.name || job.id}
+        <span className="jp-PipelineScheduler-jobName" title={name} data-testid="job-name">
+          {name}
         </span>
         {broken && (
           <span
@@ -266,11 +297,56 @@ function JobCard(props: {
             {trans.__('broken')}
           </span>
         )}
+        {last && (
+          <button
+            type="button"
+            className="jp-PipelineScheduler-linkButton jp-PipelineScheduler-lastRun"
+            onClick={() => controller.openRun(last.id, { jobId: job.id })}
+            aria-label={trans.__('Open the last run of "%1"', name)}
+            data-testid="job-last-run"
+          >
+            <StatusBadge run={last} trans={trans} />
+          </button>
+        )}
         {job.paused && (
-          <span className="jp-PipelineScheduler-pill" data-testid="paused-badge">
+          <span
+            className="jp-PipelineScheduler-pill"
+            title={trans.__('Paused: the job keeps its schedule but does not run until resumed.')}
+            data-testid="paused-badge"
+          >
             {trans.__('paused')}
           </span>
         )}
+        <div
+          className="jp-PipelineScheduler-actions"
+          role="toolbar"
+          aria-label={trans.__('Actions of "%1"', name)}
+        >
+          <IconButton
+            icon={runIcon}
+            label={trans.__('Run "%1" now', name)}
+            text={trans.__('Run')}
+            showLabel
+            disabled={busy}
+            testId="run-now"
+            onClick={() => act(() => controller.runNow(job))}
+          />
+          <IconButton
+            icon={editIcon}
+            label={trans.__('Edit "%1"', name)}
+            text={trans.__('Edit')}
+            showLabel
+            testId="edit"
+            onClick={() => controller.editJob(job)}
+          />
+          <IconButton
+            icon={ellipsesIcon}
+            label={trans.__('More actions on "%1": pause or resume, duplicate, runs, delete', name)}
+            testId="more"
+            attributes={{ 'aria-haspopup': 'menu' }}
+            onClick={event => openMenu(event, false)}
+          />
+        </div>
       </div>
       {broken ? (
         // The reason takes the file's line (the card has a fixed height); the
@@ -280,97 +356,51 @@ function JobCard(props: {
           className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-brokenReason"
           title={path ? `${broken}\n${trans.__('File: %1', path)}` : broken}
           onClick={() => void controller.explainBroken(job)}
-          aria-label={trans.__('Why "%1" is broken: %2', job.name || job.id, broken)}
+          aria-label={trans.__('Why "%1" is broken: %2', name, broken)}
           data-testid="broken-reason"
         >
           {broken}
         </button>
       ) : (
-        <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" title={path}>
-          {path || trans.__('(inline code)')}
+        <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" data-testid="job-path">
+          <Icon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
+          {path ? <PathText path={path} /> : trans.__('(inline code)')}
         </div>
       )}
       <div
-        className="jp-PipelineScheduler-jobLine"
-        title={String(job.trigger ?? '')}
+        className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-schedule"
+        title={zone ? `${words} (${zone})` : words}
         data-testid="job-trigger"
       >
-        {words}
-        {job.schedule_type !== 'trigger' && job.timezone && (
-          <span className="jp-PipelineScheduler-muted"> · {job.timezone}</span>
+        <span className="jp-PipelineScheduler-words">{words}</span>
+        {zone && (
+          <span className="jp-PipelineScheduler-zone jp-PipelineScheduler-muted" data-testid="job-zone">
+            {' · '}
+            {zone}
+          </span>
         )}
       </div>
-      <div className="jp-PipelineScheduler-jobLine">
-        <span className="jp-PipelineScheduler-muted">{trans.__('Next:')} </span>
-        <span title={next ?? ''} data-testid="job-next">
-          {nextText}
+      <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-jobStatus">
+        <span className="jp-PipelineScheduler-next">
+          <span className="jp-PipelineScheduler-muted">{trans.__('Next')} </span>
+          <span data-testid="job-next">{nextNode}</span>
         </span>
-      </div>
-      <div className="jp-PipelineScheduler-jobLine">
-        <span className="jp-PipelineScheduler-muted">{trans.__('Last:')} </span>
-        {last ? (
-          <button
-            type="button"
-            className="jp-PipelineScheduler-linkButton"
-            onClick={() => controller.openRun(last.id)}
-            aria-label={trans.__('Open the last run of "%1"', job.name)}
-            data-testid="job-last-run"
-          >
-            <StatusBadge run={last} trans={trans} />
-            <span className="jp-PipelineScheduler-muted">
-              {' '}
-              {formatRelative(last.finished_at ?? last.started_at, trans, Math.max(now, Date.now()))}
-              {last.duration !== null && last.duration !== undefined
-                ? ` · ${formatDuration(last.duration, trans)}`
-                : ''}
-            </span>
-          </button>
-        ) : (
-          <span className="jp-PipelineScheduler-muted">{trans.__('never run')}</span>
-        )}
-      </div>
-      <div className="jp-PipelineScheduler-actions" role="toolbar" aria-label={trans.__('Actions of "%1"', job.name)}>
-        <IconButton
-          icon={runIcon}
-          label={trans.__('Run "%1" now', job.name)}
-          disabled={busy}
-          testId="run-now"
-          onClick={() => act(() => controller.runNow(job))}
-        />
-        <IconButton
-          icon={editIcon}
-          label={trans.__('Edit "%1"', job.name)}
-          testId="edit"
-          onClick={() => controller.editJob(job)}
-        />
-        <IconButton
-          icon={job.paused ? resumeIcon : pauseIcon}
-          label={job.paused ? trans.__('Resume "%1"', job.name) : trans.__('Pause "%1"', job.name)}
-          disabled={busy}
-          className={job.paused ? 'jp-mod-resume' : ''}
-          testId={job.paused ? 'resume' : 'pause'}
-          onClick={() => act(() => controller.togglePause(job))}
-        />
-        <IconButton
-          icon={copyIcon}
-          label={trans.__('Duplicate "%1"', job.name)}
-          testId="duplicate"
-          onClick={() => controller.duplicateJob(job)}
-        />
-        <IconButton
-          icon={listIcon}
-          label={trans.__('Runs of "%1"', job.name)}
-          testId="runs"
-          onClick={() => controller.showRuns(job.id)}
-        />
-        <IconButton
-          icon={deleteIcon}
-          label={trans.__('Delete "%1"', job.name)}
-          disabled={busy}
-          className="jp-mod-danger"
-          testId="delete"
-          onClick={() => act(() => controller.deleteJob(job))}
-        />
+        <span className="jp-PipelineScheduler-last">
+          <span className="jp-PipelineScheduler-muted">{trans.__('Last')} </span>
+          {last ? (
+            <>
+              <RelativeTime iso={last.finished_at ?? last.started_at} trans={trans} now={now} />
+              {last.duration !== null && last.duration !== undefined && (
+                <span className="jp-PipelineScheduler-muted">
+                  {' · '}
+                  {formatDuration(last.duration, trans)}
+                </span>
+              )}
+            </>
+          ) : (
+            <span className="jp-PipelineScheduler-muted">{trans.__('never run')}</span>
+          )}
+        </span>
       </div>
     </div>
   );

@@ -1,22 +1,25 @@
 import * as React from 'react';
 
-import { refreshIcon, stopIcon } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { stopIcon } from '@jupyterlab/ui-components';
 
 import type { SchedulerController } from '../controller';
 import { filterJobs, mergeRun } from '../filters';
-import {
-  formatDate,
-  formatDuration,
-  formatExitCode,
-  formatRelative,
-  formatShortTime,
-  tail
-} from '../format';
+import { formatDuration, formatExitCode } from '../format';
 import { describeError } from '../model';
+import {
+  attemptsAllowed,
+  failureSummary,
+  formerJobs,
+  groupAttempts,
+  hasAttempts,
+  isFailed
+} from '../runs';
 import { IRun, isActive, RUN_STATUSES } from '../tokens';
 import {
   ChoiceSelect,
   IconButton,
+  RelativeTime,
   StatusBadge,
   statusLabel,
   triggeredByLabel,
@@ -27,7 +30,8 @@ import {
 /** Runs fetched per page. */
 const PAGE = 100;
 
-const FAILED = new Set(['failure', 'timed_out', 'interrupted']);
+/** A run counts as late (its "due" time is shown) past this many seconds. */
+const LATE_SECONDS = 60;
 
 /** The filters of the run list the panel keeps (and restores). */
 export interface IRunListState {
@@ -37,14 +41,35 @@ export interface IRunListState {
   status: string;
 }
 
+/** The attempt of a run in words (`attempt 2 of 3`), or '' for a run without retries. */
+export function attemptText(
+  run: Pick<IRun, 'attempt' | 'retry_of'>,
+  allowed: number | null,
+  trans: TranslationBundle
+): string {
+  if (!hasAttempts(run) && !(allowed && allowed > 1 && run.attempt)) {
+    return '';
+  }
+  const attempt = typeof run.attempt === 'number' ? run.attempt : null;
+  if (attempt === null) {
+    return trans.__('retry');
+  }
+  return allowed && allowed >= attempt
+    ? trans.__('attempt %1 of %2', attempt, allowed)
+    : trans.__('attempt %1', attempt);
+}
+
 /**
- * Runs across jobs, newest first, filtered by job and status, updated live;
- * a failed run shows the end of its error at a glance.
+ * Runs across jobs, newest first, filtered by job (deleted jobs too) and
+ * status, updated live; the attempts of one run together; a failed run
+ * says why at a glance. The panel's refresh button reloads it (`reload`).
  */
 export function RunList(props: {
   controller: SchedulerController;
   state: IRunListState;
   onState: (changes: Partial<IRunListState>) => void;
+  /** Changes when the list should be fetched again. */
+  reload?: number;
 }): JSX.Element {
   const { controller, state, onState } = props;
   const { model, trans, api } = controller;
@@ -54,7 +79,6 @@ export function RunList(props: {
   const [loading, setLoading] = React.useState(false);
   const [error, setError] = React.useState<string | null>(null);
   const [hasMore, setHasMore] = React.useState(false);
-  const [generation, setGeneration] = React.useState(0);
   const filters = { jobId: state.jobId || null, status: state.status || null };
   const filtersRef = React.useRef(filters);
   filtersRef.current = filters;
@@ -68,6 +92,7 @@ export function RunList(props: {
       .then(
         page => {
           if (!cancelled) {
+            model.rememberJobNames(page);
             setRuns(page);
             setHasMore(page.length === PAGE);
           }
@@ -86,7 +111,7 @@ export function RunList(props: {
     return () => {
       cancelled = true;
     };
-  }, [state.jobId, state.status, generation]);
+  }, [state.jobId, state.status, props.reload]);
 
   React.useEffect(() => {
     const onRun = (_: unknown, run: IRun): void => {
@@ -95,11 +120,16 @@ export function RunList(props: {
     const onDeleted = (_: unknown, id: number): void => {
       setRuns(current => current.filter(run => run.id !== id));
     };
+    const onJobRunsDeleted = (_: unknown, jobId: string): void => {
+      setRuns(current => current.filter(run => run.job_id !== jobId || isActive(run.status)));
+    };
     model.runChanged.connect(onRun);
     controller.runDeleted.connect(onDeleted);
+    controller.jobRunsDeleted?.connect(onJobRunsDeleted);
     return () => {
       model.runChanged.disconnect(onRun);
       controller.runDeleted.disconnect(onDeleted);
+      controller.jobRunsDeleted?.disconnect(onJobRunsDeleted);
     };
   }, [model]);
 
@@ -115,6 +145,7 @@ export function RunList(props: {
         limit: PAGE,
         before: runs[runs.length - 1].id
       });
+      model.rememberJobNames(page);
       setRuns(current => {
         const known = new Set(current.map(run => run.id));
         return [...current, ...page.filter(run => !known.has(run.id))];
@@ -131,7 +162,91 @@ export function RunList(props: {
     () => filterJobs(model.jobs, { sort: 'name' }),
     [model.version]
   );
-  const selectedMissing = state.jobId && !model.job(state.jobId);
+  // Jobs deleted since (their runs are kept): selectable under their own heading.
+  const former = formerJobs(
+    [
+      ...model.formerJobs().map(([job_id, job_name]) => ({ job_id, job_name })),
+      ...runs,
+      ...(state.jobId ? [{ job_id: state.jobId, job_name: state.jobId }] : [])
+    ],
+    id => !!model.job(id)
+  );
+  const groups = groupAttempts(runs);
+
+  const renderRun = (run: IRun, earlier: boolean): JSX.Element => {
+    const failed = isFailed(run.status);
+    const detail = failed ? failureSummary(run) : '';
+    const allowed = attemptsAllowed(model.job(run.job_id));
+    const attempt = attemptText(run, allowed, trans);
+    const started = run.started_at ?? run.queued_at ?? run.scheduled_for;
+    const late =
+      run.scheduled_for && started && run.started_at
+        ? (new Date(run.started_at).getTime() - new Date(run.scheduled_for).getTime()) / 1000
+        : 0;
+    return (
+      <li
+        key={run.id}
+        className={`jp-PipelineScheduler-run${earlier ? ' jp-mod-earlier' : ''}`}
+        data-run-id={run.id}
+        data-status={run.status}
+        data-testid={earlier ? 'run-attempt' : 'run'}
+      >
+        <button
+          type="button"
+          className="jp-PipelineScheduler-runMain"
+          onClick={() => controller.openRun(run.id, { jobId: run.job_id })}
+          aria-label={trans.__(
+            'Open run #%1 of "%2" (%3)',
+            run.id,
+            run.job_name,
+            statusLabel(run.status, trans)
+          )}
+        >
+          <div className="jp-PipelineScheduler-runTop">
+            <StatusBadge run={run} trans={trans} />
+            <span className="jp-PipelineScheduler-runJob" title={run.job_name}>
+              {earlier ? attempt || trans.__('earlier attempt') : run.job_name || run.job_id}
+            </span>
+            <span className="jp-PipelineScheduler-muted">#{run.id}</span>
+          </div>
+          <div className="jp-PipelineScheduler-runMeta jp-PipelineScheduler-muted">
+            <RelativeTime iso={started} trans={trans} now={now} />
+            {!earlier && attempt && <span data-testid="run-attempt-label">{attempt}</span>}
+            <span>{triggeredByLabel(run.triggered_by, trans)}</span>
+            {late > LATE_SECONDS && (
+              <RelativeTime
+                iso={run.scheduled_for}
+                trans={trans}
+                now={now}
+                prefix={trans.__('due ')}
+                testid="run-scheduled-for"
+              />
+            )}
+            {run.duration !== null && run.duration !== undefined && (
+              <span>{formatDuration(run.duration, trans)}</span>
+            )}
+            {run.exit_code !== null && run.exit_code !== undefined && (
+              <span>{trans.__('exit %1', formatExitCode(run.exit_code, trans))}</span>
+            )}
+          </div>
+          {detail && (
+            <div className="jp-PipelineScheduler-tail" title={detail} data-testid="run-error-tail">
+              {detail}
+            </div>
+          )}
+        </button>
+        {isActive(run.status) && (
+          <IconButton
+            icon={stopIcon}
+            label={trans.__('Cancel run #%1', run.id)}
+            className="jp-mod-danger"
+            testId="cancel-run"
+            onClick={() => void controller.cancelRun(run)}
+          />
+        )}
+      </li>
+    );
+  };
 
   return (
     <div className="jp-PipelineScheduler-runsTab">
@@ -143,11 +258,8 @@ export function RunList(props: {
             label={trans.__('Show the runs of')}
             onValue={jobId => onState({ jobId })}
             testid="run-job-filter"
-            options={[
-              ['', trans.__('All jobs')],
-              ...(selectedMissing ? [[state.jobId, state.jobId] as const] : []),
-              ...jobs.map(job => [job.id, job.name] as const)
-            ]}
+            options={[['', trans.__('All jobs')], ...jobs.map(job => [job.id, job.name] as const)]}
+            groups={[{ label: trans.__('Deleted jobs'), options: former }]}
           />
           <ChoiceSelect
             value={state.status}
@@ -158,13 +270,6 @@ export function RunList(props: {
               ['', trans.__('Any status')],
               ...RUN_STATUSES.map(status => [status, statusLabel(status, trans)] as const)
             ]}
-          />
-          <IconButton
-            icon={refreshIcon}
-            label={trans.__('Reload the runs')}
-            testId="reload-runs"
-            disabled={loading}
-            onClick={() => setGeneration(value => value + 1)}
           />
         </div>
       </div>
@@ -178,75 +283,18 @@ export function RunList(props: {
           <p className="jp-PipelineScheduler-message">{trans.__('No runs.')}</p>
         )}
         <ul className="jp-PipelineScheduler-runs" aria-label={trans.__('Runs')} data-testid="run-list">
-          {runs.map(run => {
-            const failed = FAILED.has(run.status);
-            const detail = failed
-              ? [run.error, tail(run.output, 2)].filter(Boolean).join('\n')
-              : '';
-            return (
-              <li
-                key={run.id}
-                className="jp-PipelineScheduler-run"
-                data-run-id={run.id}
-                data-status={run.status}
-                data-testid="run"
-              >
-                <button
-                  type="button"
-                  className="jp-PipelineScheduler-runMain"
-                  onClick={() => controller.openRun(run.id)}
-                  aria-label={trans.__(
-                    'Open run #%1 of "%2" (%3)',
-                    run.id,
-                    run.job_name,
-                    statusLabel(run.status, trans)
-                  )}
-                >
-                  <div className="jp-PipelineScheduler-runTop">
-                    <StatusBadge run={run} trans={trans} />
-                    <span className="jp-PipelineScheduler-runJob" title={run.job_name}>
-                      {run.job_name || run.job_id}
-                    </span>
-                    <span className="jp-PipelineScheduler-muted">#{run.id}</span>
-                  </div>
-                  <div className="jp-PipelineScheduler-runMeta jp-PipelineScheduler-muted">
-                    <span title={formatDate(run.started_at ?? run.queued_at)}>
-                      {formatRelative(run.started_at ?? run.queued_at ?? run.scheduled_for, trans, Math.max(now, Date.now()))}
-                    </span>
-                    <span>{triggeredByLabel(run.triggered_by, trans)}</span>
-                    {run.scheduled_for && (
-                      <span
-                        title={trans.__('Scheduled for %1', formatDate(run.scheduled_for))}
-                        data-testid="run-scheduled-for"
-                      >
-                        {trans.__('for %1', formatShortTime(run.scheduled_for, Math.max(now, Date.now())))}
-                      </span>
-                    )}
-                    {run.duration !== null && run.duration !== undefined && (
-                      <span>{formatDuration(run.duration, trans)}</span>
-                    )}
-                    {run.exit_code !== null && run.exit_code !== undefined && (
-                      <span>{trans.__('exit %1', formatExitCode(run.exit_code, trans))}</span>
-                    )}
-                  </div>
-                  {detail && (
-                    <pre className="jp-PipelineScheduler-tail" data-testid="run-error-tail">
-                      {detail}
-                    </pre>
-                  )}
-                </button>
-                {isActive(run.status) && (
-                  <IconButton
-                    icon={stopIcon}
-                    label={trans.__('Cancel run #%1', run.id)}
-                    className="jp-mod-danger"
-                    testId="cancel-run"
-                    onClick={() => void controller.cancelRun(run)}
-                  />
-                )}
+          {groups.map(group =>
+            group.earlier.length === 0 ? (
+              renderRun(group.run, false)
+            ) : (
+              <li key={`group-${group.run.id}`} className="jp-PipelineScheduler-runGroup">
+                <ul className="jp-PipelineScheduler-runs" aria-label={trans.__('Attempts of run #%1', group.run.id)}>
+                  {renderRun(group.run, false)}
+                  {group.earlier.map(run => renderRun(run, true))}
+                </ul>
               </li>
-            );
-          })}
+            )
+          )}
         </ul>
         {hasMore && (
           <button

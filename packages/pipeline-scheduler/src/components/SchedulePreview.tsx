@@ -2,70 +2,72 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { formatDate } from '../format';
-import type { DateType, IPreview, ScheduleType } from '../tokens';
+import { displayZone, nameJobs, splitZone } from '../describe';
+import { formatDateTime, formatRelative } from '../format';
+import type { DateType, ScheduleType } from '../tokens';
+import type { IPreviewState } from './JobForm';
 
 /** The kinds of schedule the form offers, as one choice. */
 export type ScheduleKind = DateType | Exclude<ScheduleType, 'date'>;
 
-/** The next fire times of the schedule being edited, as asked of the server. */
-export interface IPreviewState {
-  loading: boolean;
-  result: IPreview | null;
-  error: string | null;
-}
-
-/** The schedule in words and its next fire times. */
+/**
+ * The schedule in the server's words and its next fire times (both from
+ * `POST triggers/preview`). A refusal about a field is shown on that field,
+ * not here.
+ */
 export function SchedulePreview(props: {
   kind: ScheduleKind;
-  words: string | null;
   preview: IPreviewState;
-  stale: boolean;
+  /** Job names by id (the words of a trigger name jobs by id). */
+  names: ReadonlyMap<string, string>;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { kind, words, preview, stale, trans } = props;
-  const times = preview.result?.next_run_times ?? [];
+  const { kind, preview, names, trans } = props;
+  const result = preview.result;
+  const times = result?.next_run_times ?? [];
   const withSeconds = times.some(time => !/^:00(\.0+)?([+-]|Z|$)/.test(time.slice(16)));
-  const options: Intl.DateTimeFormatOptions = {
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    ...(withSeconds ? { second: '2-digit' } : {})
-  };
+  const words = result ? nameJobs(splitZone(result.trigger).words, names, false) : '';
+  const zone = displayZone(result?.timezone);
+  const now = Date.now();
+  const clockless = kind === 'trigger' || kind === 'manual';
   return (
     <div
       className="jp-PipelineScheduler-preview"
       aria-live="polite"
-      aria-busy={preview.loading || stale}
+      aria-busy={preview.loading || preview.stale}
       data-testid="preview"
     >
-      {words && (
-        <div className="jp-PipelineScheduler-previewWords" data-testid="schedule-words">
-          {words}
-        </div>
-      )}
-      {kind === 'trigger' ? (
-        <div className="jp-PipelineScheduler-muted">
-          {trans.__('No clock: the job runs when the conditions above are met.')}
-        </div>
-      ) : preview.error ? (
+      <div className="jp-PipelineScheduler-previewWords" data-testid="schedule-words">
+        {words || (preview.fieldError || preview.error ? '' : '\u00a0')}
+      </div>
+      {preview.error ? (
         <div className="jp-PipelineScheduler-previewError" data-testid="preview-error">
           {preview.error}
         </div>
-      ) : preview.result ? (
+      ) : clockless ? (
+        <div className="jp-PipelineScheduler-muted" data-testid="preview-note">
+          {kind === 'trigger'
+            ? trans.__('No clock: the job runs when the jobs above finish as chosen.')
+            : trans.__('No clock: the job runs only when started (Run now, the API or the command line).')}
+        </div>
+      ) : preview.fieldError ? (
+        <div className="jp-PipelineScheduler-muted">
+          {trans.__('The next runs show once the schedule is valid.')}
+        </div>
+      ) : result ? (
         <>
           <div className="jp-PipelineScheduler-previewTitle">
             {times.length
-              ? trans.__('Next runs (%1):', preview.result.timezone)
+              ? trans.__('Next runs (%1):', zone)
               : trans.__('This schedule does not fire again.')}
           </div>
           <ol className="jp-PipelineScheduler-previewTimes" data-testid="preview-times">
             {times.map(time => (
               <li key={time} title={time}>
-                {formatDate(time, preview.result!.timezone, options)}
+                <span className="jp-PipelineScheduler-previewTime">
+                  {formatDateTime(time, { timezone: result.timezone, seconds: withSeconds })}
+                </span>{' '}
+                <span className="jp-PipelineScheduler-muted">{formatRelative(time, trans, now)}</span>
               </li>
             ))}
           </ol>

@@ -1,10 +1,16 @@
 import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
-import { LabIcon } from '@jupyterlab/ui-components';
+import { HTMLSelect, LabIcon } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
 
-import { formatDate, formatDuration, formatExitCode } from '../format';
+import {
+  formatDateTime,
+  formatDateTimeInZone,
+  formatDuration,
+  formatExitCode,
+  formatRelative
+} from '../format';
 import { IRunSummary, RunStatus } from '../tokens';
 
 /** Re-render when a Lumino signal fires. */
@@ -91,7 +97,7 @@ export function StatusBadge(props: {
   const { run, trans } = props;
   const details: string[] = [];
   if (run.started_at) {
-    details.push(trans.__('Started: %1', formatDate(run.started_at)));
+    details.push(trans.__('Started: %1', formatDateTime(run.started_at, { seconds: true })));
   }
   if (run.duration !== null && run.duration !== undefined) {
     details.push(trans.__('Duration: %1', formatDuration(run.duration, trans)));
@@ -118,10 +124,16 @@ export function IconButton(props: {
   disabled?: boolean;
   className?: string;
   testId?: string;
+  /** Show a text next to the icon (hidden by CSS where space is short). */
   showLabel?: boolean;
+  /** The visible text, when shorter than the accessible label. */
+  text?: string;
+  /** Extra attributes (`aria-haspopup`…). */
+  attributes?: Record<string, string>;
 }): JSX.Element {
   return (
     <button
+      {...props.attributes}
       type="button"
       className={`jp-PipelineScheduler-iconButton ${props.className ?? ''}`}
       onClick={event => {
@@ -134,7 +146,9 @@ export function IconButton(props: {
       data-testid={props.testId}
     >
       <props.icon.react tag="span" />
-      {props.showLabel && <span>{props.label}</span>}
+      {props.showLabel && (
+        <span className="jp-PipelineScheduler-buttonLabel">{props.text ?? props.label}</span>
+      )}
     </button>
   );
 }
@@ -178,7 +192,10 @@ export class ErrorBoundary extends React.Component<
   }
 }
 
-/** A select labelled for assistive technology only (no visible label). */
+/**
+ * A select labelled for assistive technology only (no visible label):
+ * JupyterLab's `HTMLSelect`, with its dropdown arrow.
+ */
 export function ChoiceSelect(props: {
   value: string;
   /** The accessible name of the select. */
@@ -187,22 +204,35 @@ export function ChoiceSelect(props: {
   onValue: (value: string) => void;
   /** The choices, as `[value, label]`. */
   options: ReadonlyArray<readonly [string, string]>;
+  /** Choices under a heading (`<optgroup>`), after the others. */
+  groups?: ReadonlyArray<{ label: string; options: ReadonlyArray<readonly [string, string]> }>;
   /** Classes added to the select's own. */
   className?: string;
+  id?: string;
+  /** Extra attributes of the `<select>` (`aria-invalid`…). */
+  attributes?: Record<string, unknown>;
 }): JSX.Element {
   return (
-    <select
+    <HTMLSelect
       className={
-        'jp-mod-styled jp-PipelineScheduler-select' +
-        (props.className ? ` ${props.className}` : '')
+        'jp-PipelineScheduler-select' + (props.className ? ` ${props.className}` : '')
       }
+      id={props.id}
       value={props.value}
       aria-label={props.label}
       onChange={event => props.onValue(event.target.value)}
       data-testid={props.testid}
+      {...(props.attributes ?? {})}
     >
       {optionsOf(props.options)}
-    </select>
+      {(props.groups ?? [])
+        .filter(group => group.options.length > 0)
+        .map(group => (
+          <optgroup key={group.label} label={group.label}>
+            {optionsOf(group.options)}
+          </optgroup>
+        ))}
+    </HTMLSelect>
   );
 }
 
@@ -213,4 +243,33 @@ export function optionsOf(options: ReadonlyArray<readonly [string, string]>): JS
       {label}
     </option>
   ));
+}
+
+/**
+ * An instant as a relative time (`in 5 min`, `3 h ago`), its absolute time
+ * (with seconds, in `timezone` when given) on hover.
+ */
+export function RelativeTime(props: {
+  iso: string | null | undefined;
+  trans: TranslationBundle;
+  now: number;
+  timezone?: string | null;
+  testid?: string;
+  /** Text before the relative time (`due `). */
+  prefix?: string;
+}): JSX.Element | null {
+  const { iso, trans, now } = props;
+  if (!iso) {
+    return null;
+  }
+  return (
+    <time
+      dateTime={iso}
+      title={formatDateTimeInZone(iso, props.timezone ?? null)}
+      data-testid={props.testid}
+    >
+      {props.prefix ?? ''}
+      {formatRelative(iso, trans, Math.max(now, Date.now()))}
+    </time>
+  );
 }

@@ -3,8 +3,9 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon, Button } from '@jupyterlab/ui-components';
 
+import { calendarIcon } from '../icons';
 import type { FormField, IJobFormState } from '../payload';
-import { optionsOf } from './common';
+import { ChoiceSelect } from './common';
 
 /** What the parts of the job form share: the state, its errors and how to change it. */
 export interface IFormContext {
@@ -15,6 +16,8 @@ export interface IFormContext {
   errorOf: (field: FormField) => string | undefined;
   /** Apply changes to the state, and forget the server errors of `fields`. */
   update: (changes: Partial<IJobFormState>, ...fields: FormField[]) => void;
+  /** Note that the user left a field (its own checks are shown from then on). */
+  touch?: (field: FormField) => void;
 }
 
 /** The element id of a form control. */
@@ -129,13 +132,14 @@ export function FormInput(
       {...rest}
       value={form.state[key]}
       onChange={event => form.update({ [key]: event.target.value }, field)}
+      onBlur={() => form.touch?.(field)}
       data-testid={testid}
       {...invalidProps(form, field)}
     />
   );
 }
 
-/** A select of the form with the id and error attributes of `field`. */
+/** A select of the form (JupyterLab's `HTMLSelect`) with the id and error attributes of `field`. */
 export function FormSelect(props: {
   form: IFormContext;
   field: FormField;
@@ -144,19 +148,87 @@ export function FormSelect(props: {
   onValue: (value: string) => void;
   /** The choices, as `[value, label]`. */
   options: ReadonlyArray<readonly [string, string]>;
+  /** The accessible name, when no `<label>` names the select. */
+  label?: string;
 }): JSX.Element {
   const { form, field } = props;
   return (
-    <select
+    <ChoiceSelect
       id={fieldId(form, field)}
-      className="jp-mod-styled jp-PipelineScheduler-select"
       value={props.value}
-      onChange={event => props.onValue(event.target.value)}
-      data-testid={props.testid}
-      {...invalidProps(form, field)}
-    >
-      {optionsOf(props.options)}
-    </select>
+      label={props.label ?? ''}
+      onValue={props.onValue}
+      testid={props.testid}
+      options={props.options}
+      attributes={{
+        ...(props.label ? {} : { 'aria-label': undefined }),
+        ...invalidProps(form, field)
+      }}
+    />
+  );
+}
+
+/**
+ * A date and time typed as `YYYY-MM-DD HH:mm` (the format of the schedule
+ * words and of the preview, on a 24-hour clock), with a button that opens the
+ * browser's date picker.
+ */
+export function DateTimeInput(props: {
+  form: IFormContext;
+  field: FormField;
+  stateKey: 'runDate' | 'intervalStart';
+  testid: string;
+  placeholder?: string;
+}): JSX.Element {
+  const { form, field, stateKey } = props;
+  const picker = React.useRef<HTMLInputElement>(null);
+  const value = form.state[stateKey];
+  const pickerValue = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/.test(value.trim())
+    ? value.trim().replace(' ', 'T')
+    : '';
+  return (
+    <div className="jp-PipelineScheduler-dateTime">
+      <FormInput
+        form={form}
+        field={field}
+        stateKey={stateKey}
+        testid={props.testid}
+        mono
+        placeholder={props.placeholder ?? 'YYYY-MM-DD HH:MM'}
+        autoComplete="off"
+      />
+      <button
+        type="button"
+        className="jp-PipelineScheduler-iconButton jp-PipelineScheduler-datePicker"
+        title={form.trans.__('Pick a date')}
+        aria-label={form.trans.__('Pick a date')}
+        tabIndex={-1}
+        onClick={() => {
+          const node = picker.current as (HTMLInputElement & { showPicker?: () => void }) | null;
+          try {
+            node?.showPicker?.();
+          } catch {
+            node?.focus();
+          }
+        }}
+      >
+        <calendarIcon.react tag="span" />
+      </button>
+      <input
+        ref={picker}
+        type="datetime-local"
+        className="jp-PipelineScheduler-pickerInput"
+        tabIndex={-1}
+        aria-hidden="true"
+        value={pickerValue}
+        onChange={event => {
+          const picked = event.target.value;
+          if (picked) {
+            form.update({ [stateKey]: picked.replace('T', ' ').slice(0, 16) }, field);
+          }
+        }}
+      />
+    </div>
   );
 }
 

@@ -3,10 +3,11 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   addIcon,
+  LabIcon,
   ReactWidget,
   refreshIcon,
   SidePanel,
-  ToolbarButton
+  ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Message } from '@lumino/messaging';
@@ -34,6 +35,32 @@ export const DEFAULT_PANEL_STATE: IPanelState = {
 };
 
 /**
+ * A JupyterLab toolbar button that runs an action (a plain button, never
+ * left "pressed" as Lumino's toggling `ToolbarButton` is after a click),
+ * its icon and label apart.
+ */
+export function actionButton(options: {
+  icon: LabIcon;
+  label?: string;
+  tooltip: string;
+  onClick: () => void;
+  testid?: string;
+}): Widget {
+  const widget = ReactWidget.create(
+    <ToolbarButtonComponent
+      icon={options.icon}
+      label={options.label}
+      tooltip={options.tooltip}
+      onClick={options.onClick}
+      dataset={options.testid ? { testid: options.testid } : undefined}
+    />
+  );
+  widget.addClass('jp-ToolbarButton');
+  widget.addClass('jp-PipelineScheduler-toolbarButton');
+  return widget;
+}
+
+/**
  * The left-sidebar panel: a toolbar (new job, refresh) and two tabs, the
  * jobs and the runs across jobs.
  */
@@ -55,23 +82,23 @@ export class SchedulerPanel extends SidePanel {
 
     this.toolbar.addItem(
       'new-job',
-      new ToolbarButton({
+      actionButton({
         icon: addIcon,
         label: trans.__('New job'),
         tooltip: trans.__('Schedule a new job'),
         onClick: () => {
           controller.newJob();
-        }
+        },
+        testid: 'new-job'
       })
     );
     this.toolbar.addItem(
       'refresh',
-      new ToolbarButton({
+      actionButton({
         icon: refreshIcon,
-        tooltip: trans.__('Reload the jobs'),
-        onClick: () => {
-          void controller.model.refresh();
-        }
+        tooltip: trans.__('Reload the jobs and the runs'),
+        onClick: () => void this.refresh(),
+        testid: 'refresh'
       })
     );
 
@@ -106,6 +133,20 @@ export class SchedulerPanel extends SidePanel {
   /** The job to scroll to and highlight. */
   get highlight(): string | null {
     return this._highlight;
+  }
+
+  /** Changes each time the runs should be fetched again. */
+  get runsReload(): number {
+    return this._runsReload;
+  }
+
+  /** Reload the jobs, and the runs when the Runs tab shows. */
+  refresh(): Promise<void> {
+    if (this._state.tab === 'runs') {
+      this._runsReload++;
+      this._view.update();
+    }
+    return this._controller.model.refresh();
   }
 
   /** Change the state (partial). */
@@ -145,6 +186,7 @@ export class SchedulerPanel extends SidePanel {
   private _view: SchedulerView;
   private _state: IPanelState = DEFAULT_PANEL_STATE;
   private _highlight: string | null = null;
+  private _runsReload = 0;
   private _stateChanged = new Signal<this, IPanelState>(this);
 }
 
@@ -206,6 +248,7 @@ class SchedulerView extends ReactWidget {
           ) : (
             <RunList
               controller={controller}
+              reload={panel.runsReload}
               state={state.runs}
               onState={changes => panel.setState({ runs: { ...state.runs, ...changes } })}
             />
@@ -238,6 +281,12 @@ function Tab(props: {
   );
 }
 
+/**
+ * How the lists stay current, said only when it matters: nothing while
+ * changes arrive as they happen (the data-state says "live" for tests and
+ * assistive technology), "Connecting…", or how often the lists are reloaded
+ * while the server's event stream is unavailable.
+ */
 function LiveIndicator(props: {
   controller: SchedulerController;
   trans: TranslationBundle;
@@ -247,25 +296,30 @@ function LiveIndicator(props: {
   const state: LiveState = controller.model.liveState;
   const interval = controller.model.refreshInterval;
   const text =
-    state === 'live'
-      ? trans.__('live')
-      : state === 'polling'
-        ? interval > 0
-          ? trans.__('every %1 s', interval)
-          : trans.__('manual refresh')
-        : state === 'connecting'
-          ? trans.__('connecting…')
-          : '';
+    state === 'polling'
+      ? interval > 0
+        ? trans.__('Updates every %1 s', interval)
+        : trans.__('Updates on reload')
+      : state === 'connecting'
+        ? trans.__('Connecting…')
+        : '';
   const title =
     state === 'live'
-      ? trans.__('Changes appear as they happen (server events).')
+      ? trans.__('Up to date: changes appear as they happen.')
       : state === 'polling'
-        ? trans.__('The server event stream is unavailable: the list is reloaded every %1 seconds.', interval)
+        ? interval > 0
+          ? trans.__(
+              'Changes do not reach this page as they happen (the server cannot send them now): the lists are reloaded every %1 seconds.',
+              interval
+            )
+          : trans.__('Changes do not reach this page as they happen: use the reload button.')
         : '';
   return (
     <span
       className={`jp-PipelineScheduler-live jp-mod-${state}`}
-      title={title}
+      title={title || undefined}
+      aria-label={title || text || undefined}
+      role="status"
       data-testid="live-state"
       data-state={state}
     >
