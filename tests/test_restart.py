@@ -69,25 +69,30 @@ def test_missed_fires_follow_the_catch_up_policy(servers, tmp_path: Path) -> Non
     time.sleep(7)  # three or more fires of each job fall in the downtime
 
     second = servers()
-    started = datetime.fromisoformat(second.request("GET", "health")["started_at"]).timestamp()
 
     def runs_of(job_id: str) -> list[dict]:
-        return second.request("GET", f"runs?job_id={job_id}")["runs"]
+        return sorted(second.request("GET", f"runs?job_id={job_id}")["runs"], key=lambda r: r["scheduled_for"])
 
-    def missed(runs: list[dict]) -> list[dict]:
-        return sorted((r for r in runs if datetime.fromisoformat(r["scheduled_for"]).timestamp() < started),
-                      key=lambda r: r["scheduled_for"])
+    def missed(run: dict) -> bool:
+        return "missed while no server was dispatching" in (run["error"] or "")
 
-    second.wait_for(lambda: any(r["status"] == "success" for r in missed(runs_of(once["id"]))[-1:]))
+    def caught_up(job_id: str) -> list[dict] | None:
+        """The catch-up's records and the run after them (the latest missed instant), once it succeeded."""
+        runs = runs_of(job_id)
+        last = max((index for index, run in enumerate(runs) if missed(run)), default=None)
+        if last is None or last + 1 >= len(runs) or runs[last + 1]["status"] != "success":
+            return None
+        return [run for run in runs[:last + 1] if missed(run)] + [runs[last + 1]]
+
+    once_records = second.wait_for(lambda: caught_up(once["id"]))
     for job in (once, skip):  # no instant lost, none twice: consecutive instants 2 s apart
-        instants = sorted(datetime.fromisoformat(r["scheduled_for"]).timestamp() for r in runs_of(job["id"])
-                          if r["scheduled_for"])
+        instants = [datetime.fromisoformat(r["scheduled_for"]).timestamp() for r in runs_of(job["id"])]
         assert [round(b - a, 3) for a, b in zip(instants, instants[1:])] == [2.0] * (len(instants) - 1), instants
 
-    caught_up = [r for r in missed(runs_of(once["id"])) if r["status"] != "success" or "missed" in (r["error"] or "")]
-    downtime = [r for r in caught_up if r["status"] == "skipped"]
-    assert len(downtime) >= 2 and all("catch_up 'run_once'" in r["error"] for r in downtime)
-    assert missed(runs_of(once["id"]))[-1]["status"] == "success"  # the latest missed instant ran
+    downtime = once_records[:-1]
+    assert len(downtime) >= 2 and all(r["status"] == "skipped" and "catch_up 'run_once'" in r["error"]
+                                      for r in downtime)
+    assert once_records[-1]["triggered_by"] == "schedule"  # the latest missed instant ran
 
-    skipped = [r for r in missed(runs_of(skip["id"])) if r["status"] == "skipped"]
-    assert len(skipped) >= 3 and all("missed while no server was dispatching" in r["error"] for r in skipped)
+    skipped = [r for r in runs_of(skip["id"]) if missed(r)]
+    assert len(skipped) >= 3 and all(r["status"] == "skipped" for r in skipped)

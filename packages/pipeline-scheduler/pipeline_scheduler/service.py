@@ -9,6 +9,7 @@ every other server serves the API and UI and runs what it is asked to run now.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -102,6 +103,7 @@ class PipelineScheduler:
                           if Broadcast.available(self.engine) else None)
         self.started_at: datetime | None = None
         self._job_counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
         self._counts_stale = True
         self._unsubscribe = [self.events.subscribe(self._jobs_changed),
                              self.events.subscribe(self.jobs.listing.on_event),
@@ -153,14 +155,21 @@ class PipelineScheduler:
                 "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__,
                 **cluster}
 
-    def _count_jobs(self) -> None:
-        self._job_counts = {"jobs": self.store.count_jobs(), "broken_jobs": self.store.broken_count()}
+    def _count_jobs(self, jobs_too: bool = True) -> None:
+        """Read the counts of ``GET health`` from the database (the job count only when ``jobs_too``:
+        alone on its database, a server keeps it exact from its own events)."""
+        jobs = self.store.count_jobs() if jobs_too else None
+        broken = self.store.broken_count()
+        with self._counts_lock:
+            self._job_counts = {"jobs": self._job_counts.get("jobs", 0) if jobs is None else jobs,
+                                "broken_jobs": broken}
 
     def _jobs_changed(self, event: dict[str, Any]) -> None:
         """Keep the job count exact at once (created, deleted); the broken count is read again on the next tick."""
         if event.get("type") == "job":
-            step = {"created": 1, "deleted": -1}.get(event["action"], 0)
-            self._job_counts = {**self._job_counts, "jobs": self._job_counts.get("jobs", 0) + step}
+            step = {"created": 1, "deleted": -1}.get(event["action"], 0) if event.get("origin") != "remote" else 0
+            with self._counts_lock:
+                self._job_counts = {**self._job_counts, "jobs": self._job_counts.get("jobs", 0) + step}
             self._counts_stale = True
 
     def public_config(self) -> dict[str, Any]:
@@ -204,7 +213,7 @@ class PipelineScheduler:
             self.scheduler.wakeup()
         if self._counts_stale or shared:  # other servers change jobs without telling this one
             self._counts_stale = False
-            self._count_jobs()
+            self._count_jobs(jobs_too=shared)
 
     def _dispatch(self, job_id: str, instants: list[float]) -> list[Future]:
         return [self.runs.fire(job_id, instants)]
