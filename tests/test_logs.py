@@ -4,6 +4,9 @@ their own processes (their memory measured with psutil), real runs."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
@@ -40,6 +43,10 @@ def test_a_log_bomb_keeps_its_head_and_end_within_the_limit(servers, tmp_path: P
     assert 295 * 1024**2 <= run["log_truncated"] <= 300 * 1024**2, run["log_truncated"]
     assert run["output"].endswith("LAST LINE\n")
     assert grown < 50 * 1024**2, f"the server grew by {grown / 1024**2:.1f} MB"
+    cli = subprocess.run([sys.executable, "-m", "pipeline_scheduler.cli", "--url", f"http://127.0.0.1:{server.port}",
+                          "--token", server.token, "logs", str(run["id"])], capture_output=True, text=True, check=True,
+                         env={**os.environ, "COLUMNS": "200"})
+    assert cli.stdout.endswith("LAST LINE\n") and "bytes were dropped from the middle of its log" in cli.stderr
 
 
 def test_all_logs_stay_under_max_log_space(servers, tmp_path: Path) -> None:

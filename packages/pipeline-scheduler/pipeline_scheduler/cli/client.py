@@ -202,6 +202,18 @@ class SchedulerClient:
             kind = response.headers.get("Content-Type", "")
         return json.loads(data) if "json" in kind and data else data.decode("utf-8", errors="replace")
 
+    def log(self, run_id: int) -> Iterator[bytes]:
+        """A run's whole log, in the chunks the server answers with (it sends at most 1 MiB at a time)."""
+        offset = 0
+        while True:
+            with self._open("GET", f"runs/{run_id}/log", None, {"offset": offset}, self.timeout) as response:
+                data = response.read()
+                following = int(response.headers.get("X-Next-Offset", offset + len(data)))
+            if not data:
+                return
+            yield data
+            offset = following
+
     def stream(self, path: str) -> Iterator[tuple[str, str]]:
         """Server-Sent Events as ``(event, data)`` pairs."""
         response = self._open("GET", path, None, {}, STREAM_TIMEOUT)

@@ -20,7 +20,8 @@ from rich.table import Table
 
 from .client import ClientError, SchedulerClient
 from .output import (absolute, console, duration_text, errors, exit_text, job_label, job_summary, job_target,
-                     key_values, last_text, next_text, relative, run_label, say, show_json, status_text)
+                     key_values, last_text, next_text, relative, run_label, run_notes, say, show_json,
+                     status_text)
 from .parse import (PROG, Ambiguous, find_job, interval_fields, local_zone, normalise_zone, parse_after,
                     parse_duration, parse_env, parse_when)
 
@@ -588,10 +589,14 @@ def logs(run_id: int = typer.Argument(..., metavar="RUN", help="The run's number
     client = State.client()
     if follow_:
         raise typer.Exit(follow(client, run_id))
-    text = client.request("GET", f"runs/{run_id}/log")
     if State.as_json:
+        text = b"".join(client.log(run_id)).decode("utf-8", errors="replace")
         return show_json({"run_id": run_id, "log": text})
-    sys.stdout.write(text)
+    for chunk in client.log(run_id):
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
+    for note in run_notes(client.request("GET", f"runs/{run_id}")):
+        errors.print(f"[dim]note:[/] {escape(note)}")
 
 
 def follow(client: SchedulerClient, run_id: int) -> int:
@@ -613,6 +618,8 @@ def follow(client: SchedulerClient, run_id: int) -> int:
                 if final.get("error"):
                     line += f" — {escape(str(final['error']))}"
                 say(line)
+                for note in run_notes(final):
+                    say(f"  [dim]{escape(note)}[/]")
             return 0 if final["status"] == "success" else 1
     return 1
 

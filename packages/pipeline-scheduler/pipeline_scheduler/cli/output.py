@@ -159,3 +159,19 @@ def key_values(rows: list[tuple[str, str]]) -> None:
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+
+
+def run_notes(run: dict[str, Any]) -> list[str]:
+    """What else a run says about itself: its attempt, a retry to come, a shortened log, a failed notification."""
+    notes = []
+    if (run.get("attempt") or 1) > 1:
+        notes.append(f"attempt {run['attempt']} (the first was run {run.get('retry_of')})")
+    if run.get("retry_at"):
+        notes.append(f"attempt {(run.get('attempt') or 1) + 1} is due {relative(run['retry_at'])}")
+    if run.get("log_truncated") and run.get("log_path"):
+        notes.append(f"{run['log_truncated']:,} bytes were dropped from the middle of its log (max_log_bytes)")
+    elif run.get("log_truncated"):
+        notes.append(f"its log ({run['log_truncated']:,} bytes) was removed to make room (max_log_space)")
+    if run.get("notification_error"):
+        notes.append(f"notifying failed: {run['notification_error']}")
+    return notes
