@@ -24,11 +24,14 @@ from collections.abc import Iterable
 
 import psutil
 
+from ..batches import batch_after
+
 log = logging.getLogger(__name__)
 
 RUN_MARKER = "PIPELINE_SCHEDULER_RUN"
 START_TIME_TOLERANCE = 0.05  # seconds: psutil's start times come from clock ticks
 GRACE_SECONDS = 3.0
+SWEEP_BATCH = 1000
 
 
 def run_processes(execution_id: str, pid: int | None, started_at: float | None) -> list[psutil.Process]:
@@ -96,16 +99,7 @@ class LeftoverSweeper:
             item = self._queue.get()
             if item is None:
                 return
-            batch = [item]
-            while True:
-                try:
-                    following = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None:
-                    self._queue.put(None)
-                    break
-                batch.append(following)
+            batch = batch_after(item, self._queue, SWEEP_BATCH)
             try:
                 self._end({execution_id for execution_id, _ in batch}, min(started for _, started in batch))
             except Exception:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api.documents import iso, last_run_summary, run_document
+from ..batches import batch_after
 from ..errors import Conflict, NotFound, SchedulerError
 from ..events import EventBus
 from ..paths import remove_files
@@ -348,16 +349,7 @@ class RunManager:
             first = self._intake.get()
             if first is None:
                 return
-            batch = [first]
-            while len(batch) < INTAKE_BATCH:
-                try:
-                    item = self._intake.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._intake.put(None)
-                    break
-                batch.append(item)
+            batch = batch_after(first, self._intake, INTAKE_BATCH)
             try:
                 self._accept(batch)
             except Exception as error:  # the database failed: every caller hears about it

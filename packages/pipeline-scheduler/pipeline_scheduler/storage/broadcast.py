@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from ..batches import batch_after
 from ..events import EventBus
 
 log = logging.getLogger(__name__)
@@ -76,16 +77,7 @@ class Broadcast:
             note = self._outbox.get()
             if note is None:
                 return
-            batch = [note]
-            while len(batch) < BATCH:
-                try:
-                    following = self._outbox.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None:
-                    self._outbox.put(None)
-                    break
-                batch.append(following)
+            batch = batch_after(note, self._outbox, BATCH)
             try:
                 with self._engine.begin() as connection:
                     for item in batch:
