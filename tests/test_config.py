@@ -51,3 +51,11 @@ async def test_default_timeout_and_log_dir_apply(api, write_script, scheduler_co
     _, result = await api("POST", f"run/{job['id']}")
     assert result["status"] == "timed_out" and "after 1 s" in result["error"]
     assert result["run"]["log_path"].startswith("/tmp/pipeline-scheduler-test-logs/")
+
+
+def test_utc_aliases_are_said_utc() -> None:
+    """A Linux machine reports ``Etc/UTC``; browsers and the CLI say ``UTC``: the server does too."""
+    from pipeline_scheduler.zones import canonical_zone
+
+    assert [canonical_zone(name) for name in ("Etc/UTC", "UCT", "Zulu", "UTC", "Europe/Paris")] == [
+        "UTC", "UTC", "UTC", "UTC", "Europe/Paris"]

@@ -22,6 +22,7 @@ from .execution.notifications import EVENTS as NOTIFY_EVENTS
 from .execution.notifications import NotifySettings, redact, unknown_url
 from .scheduling.triggers import zone
 from .service import PipelineScheduler, SchedulerConfig
+from .zones import canonical_zone
 
 LAB_SETTINGS = Path("lab", "user-settings", "@amphi", "pipeline-scheduler", "plugin.jupyterlab-settings")
 
@@ -107,7 +108,8 @@ class PipelineSchedulerApp(ExtensionApp):
 
     @default("timezone")
     def _default_timezone(self) -> str:
-        return get_localzone_name() or "UTC"
+        """The server's local zone, with UTC's aliases (``Etc/UTC``…) said ``UTC``, as browsers say it."""
+        return canonical_zone(get_localzone_name() or "UTC")
 
     @validate("timezone")
     def _check_timezone(self, proposal: dict) -> str:

@@ -18,11 +18,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..zones import canonical_zone
 from .client import ClientError, SchedulerClient
 from .output import (absolute, console, duration_text, errors, exit_text, job_label, job_summary, job_target,
                      key_values, last_text, next_text, relative, run_label, run_notes, say, show_json,
                      status_text)
-from .parse import (PROG, Ambiguous, find_job, interval_fields, local_zone, normalise_zone, parse_after,
+from .parse import (PROG, Ambiguous, find_job, interval_fields, local_zone, parse_after,
                     parse_duration, parse_env, parse_when)
 
 app = typer.Typer(help="Schedule and run jobs of an amphi-scheduler server (JupyterLab's Pipeline Scheduler).",
@@ -406,7 +407,7 @@ def add(path: str = typer.Argument(..., metavar="PATH",
     """Create a job: on demand unless a schedule is given (--cron, --every, --at, --after…)."""
     use_json(as_json)
     client = State.client()
-    zone_name = normalise_zone(timezone) if timezone else local_zone()
+    zone_name = canonical_zone(timezone) if timezone else local_zone()
     schedule = schedule_options(cron, every, every_days, at, once, daily, weekly, monthly, last_day, after or [],
                                 any_, False, zone_name, client) or {"schedule_type": "manual"}
     fields = option_fields(arguments=[*(arg or []), *(arguments or [])], env=env, cwd=cwd, timeout=timeout,
@@ -486,7 +487,7 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
     use_json(as_json)
     client = State.client()
     found = find_job(client, job)
-    zone_name = normalise_zone(timezone) if timezone else str(found.get("timezone") or local_zone())
+    zone_name = canonical_zone(timezone) if timezone else str(found.get("timezone") or local_zone())
     schedule = schedule_options(cron, every, every_days, at, once, daily, weekly, monthly, last_day, after or [],
                                 any_, manual, zone_name, client)
     changes = option_fields(arguments=arg, env=env, cwd=cwd, timeout=timeout, overlap=overlap,

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
+from ..zones import canonical_zone
 from .client import ClientError, SchedulerClient
 
 PROG = "pipeline-scheduler"
-UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT",
-             "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -27,11 +26,8 @@ def local_zone() -> str:
         name = tzlocal.get_localzone_name() or "UTC"
     except Exception:
         name = "UTC"
-    return normalise_zone(name)
+    return canonical_zone(name)
 
-
-def normalise_zone(name: str) -> str:
-    return "UTC" if name in UTC_NAMES else name
 
 
 DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1, "sec": 1, "": 1}
