@@ -625,6 +625,29 @@ def follow(client: SchedulerClient, run_id: int) -> int:
     return 1
 
 
+@app.command(epilog=examples(f"{PROG} serve --root /srv/pipelines --port 8890",
+                             f"{PROG} serve --root . --db-url postgresql+psycopg://scheduler@db/scheduler",
+                             f"{PROG} serve --root . -- --PipelineSchedulerApp.max_concurrent_runs=8"),
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def serve(ctx: typer.Context,
+          root: Path = typer.Option(Path("."), "--root", metavar="DIR", file_okay=False,
+                                    help="The folder jobs' paths are relative to (its .amphi/ holds the data)."),
+          port: int = typer.Option(8890, "--port", metavar="PORT", help="Port to listen on."),
+          ip: str = typer.Option("127.0.0.1", "--ip", metavar="ADDRESS", help="Address to listen on."),
+          token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN",
+                                              help="Token clients must send (default: one is generated and printed)."),
+          db_url: Optional[str] = typer.Option(None, "--db-url", metavar="URL",
+                                               help="Database shared with other servers (default: SQLite under the "
+                                                    "root).")) -> None:
+    """Run the scheduler as a service of its own, without JupyterLab: schedules keep firing when
+    JupyterLab servers stop. Options after `--` go to the server (traits of ServerApp and
+    PipelineSchedulerApp)."""
+    from ..headless import serve as start
+
+    root.mkdir(parents=True, exist_ok=True)
+    start(root, port, ip, token, db_url, list(ctx.args))
+
+
 @app.command(epilog=examples(f"{PROG} cancel 42"))
 def cancel(run_id: int = typer.Argument(..., metavar="RUN", help="The run's number (see `runs`)."),
            as_json: bool = json_option()) -> None:
