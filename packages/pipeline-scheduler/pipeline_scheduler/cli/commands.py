@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Annotated, Any, List, Optional
 
 import typer
 from rich.markup import escape
@@ -311,12 +311,13 @@ def option_fields(*, arguments: Optional[List[str]] = None, env: Optional[List[s
 
 
 def _o(*names: str, metavar: Optional[str] = None, help: str, panel: str = JOB_HELP) -> Any:
-    """An option of add/edit (typer reads each command's own defaults, so each builds its own)."""
-    return typer.Option(None, *names, metavar=metavar, help=help, rich_help_panel=panel)
+    """An option of add/edit, for ``Annotated`` (its default, ``None``, is the parameter's)."""
+    return typer.Option(*names, metavar=metavar, help=help, rich_help_panel=panel)
 
 
 def _flag(*names: str, help: str, panel: str = SCHEDULE_HELP) -> Any:
-    return typer.Option(False, *names, help=help, rich_help_panel=panel)
+    """A flag of add/edit, for ``Annotated`` (its default, ``False``, is the parameter's)."""
+    return typer.Option(*names, help=help, rich_help_panel=panel)
 
 
 HELP = {
@@ -347,6 +348,36 @@ HELP = {
     "resource": "Dask worker resource a run needs, NAME=AMOUNT (e.g. GPU=1); repeat for more.",
 }
 
+# Options add and edit share, said once.
+Cron = Annotated[Optional[str], _o("--cron", metavar="EXPR", panel=SCHEDULE_HELP, help=HELP["cron"])]
+Every = Annotated[Optional[str], _o("--every", metavar="DURATION", panel=SCHEDULE_HELP, help=HELP["every"])]
+EveryDays = Annotated[Optional[int], _o("--every-days", metavar="N", panel=SCHEDULE_HELP, help=HELP["every_days"])]
+At = Annotated[Optional[str], _o("--at", metavar="WHEN", panel=SCHEDULE_HELP, help=HELP["at"])]
+Once = Annotated[bool, _flag("--once", help=HELP["once"])]
+Daily = Annotated[bool, _flag("--daily", help=HELP["daily"])]
+Weekly = Annotated[bool, _flag("--weekly", help=HELP["weekly"])]
+Monthly = Annotated[bool, _flag("--monthly", help=HELP["monthly"])]
+LastDay = Annotated[bool, _flag("--last-day", help=HELP["last_day"])]
+After = Annotated[Optional[List[str]], _o("--after", metavar="JOB[:success|failure]", panel=SCHEDULE_HELP,
+                                          help=HELP["after"])]
+AnyOf = Annotated[bool, _flag("--any", help=HELP["any"])]
+Cwd = Annotated[Optional[str], _o("--cwd", metavar="DIR", help=HELP["cwd"])]
+Overlap = Annotated[Optional[str], _o("--overlap", metavar="POLICY", help=HELP["overlap"])]
+MaxParallel = Annotated[Optional[int], _o("--max-parallel", metavar="N", help=HELP["max_parallel"])]
+CatchUp = Annotated[Optional[str], _o("--catch-up", metavar="POLICY", help=HELP["catch_up"])]
+Coalesce = Annotated[Optional[bool], typer.Option("--coalesce/--no-coalesce", rich_help_panel=JOB_HELP,
+                                                  help=HELP["coalesce"])]
+KillLeftovers = Annotated[Optional[bool], typer.Option("--kill-leftovers/--keep-leftovers", rich_help_panel=JOB_HELP,
+                                                       help=HELP["kill_leftovers"])]
+Retries = Annotated[Optional[int], _o("--retries", metavar="N", panel=RETRY_HELP, help=HELP["retries"])]
+RetryDelay = Annotated[Optional[str], _o("--retry-delay", metavar="DURATION", panel=RETRY_HELP,
+                                         help=HELP["retry_delay"])]
+RetryBackoff = Annotated[Optional[float], _o("--retry-backoff", metavar="FACTOR", panel=RETRY_HELP,
+                                             help=HELP["retry_backoff"])]
+RetryOn = Annotated[Optional[List[str]], _o("--retry-on", metavar="ENDING", panel=RETRY_HELP, help=HELP["retry_on"])]
+NotifyOn = Annotated[Optional[List[str]], _o("--notify-on", metavar="ENDING", panel=RETRY_HELP,
+                                             help=HELP["notify_on"])]
+
 ADD_EXAMPLES = examples(
     f"{PROG} add etl/load.py --name nightly --cron '30 2 * * 1-5' --timezone Europe/Paris",
     f"{PROG} add report.ipynb --daily --at 07:15",
@@ -366,43 +397,43 @@ def add(path: str = typer.Argument(..., metavar="PATH",
         name: Optional[str] = typer.Option(None, "--name", metavar="NAME",
                                            help="Display name (default job_YYYYmmddHHMMSS)."),
         job_id: Optional[str] = typer.Option(None, "--id", metavar="ID", help="The job's id (default: generated)."),
-        cron: Optional[str] = _o("--cron", metavar="EXPR", panel=SCHEDULE_HELP, help=HELP["cron"]),
-        every: Optional[str] = _o("--every", metavar="DURATION", panel=SCHEDULE_HELP, help=HELP["every"]),
-        every_days: Optional[int] = _o("--every-days", metavar="N", panel=SCHEDULE_HELP, help=HELP["every_days"]),
-        at: Optional[str] = _o("--at", metavar="WHEN", panel=SCHEDULE_HELP, help=HELP["at"]),
-        once: bool = _flag("--once", help=HELP["once"]),
-        daily: bool = _flag("--daily", help=HELP["daily"]),
-        weekly: bool = _flag("--weekly", help=HELP["weekly"]),
-        monthly: bool = _flag("--monthly", help=HELP["monthly"]),
-        last_day: bool = _flag("--last-day", help=HELP["last_day"]),
-        after: Optional[List[str]] = _o("--after", metavar="JOB[:success|failure]", panel=SCHEDULE_HELP,
-                                        help=HELP["after"]),
-        any_: bool = _flag("--any", help=HELP["any"]),
-        timezone: Optional[str] = _o("--timezone", metavar="ZONE", panel=SCHEDULE_HELP,
-                                     help="IANA zone of the schedule, e.g. Europe/Paris (default: this machine's)."),
-        arg: Optional[List[str]] = _o("--arg", metavar="ARG", help="One argument for the script; repeat for more."),
-        env: Optional[List[str]] = _o("--env", metavar="KEY=VALUE", help="An environment variable; repeat for more."),
-        cwd: Optional[str] = _o("--cwd", metavar="DIR", help=HELP["cwd"]),
-        timeout: Optional[str] = _o("--timeout", metavar="DURATION",
-                                    help="Kill the run after this long (90s, 10m, 2h; default: the server's)."),
-        overlap: Optional[str] = _o("--overlap", metavar="POLICY", help=HELP["overlap"]),
-        max_parallel: Optional[int] = _o("--max-parallel", metavar="N", help=HELP["max_parallel"]),
-        catch_up: Optional[str] = _o("--catch-up", metavar="POLICY", help=HELP["catch_up"]),
-        coalesce: Optional[bool] = typer.Option(None, "--coalesce/--no-coalesce", rich_help_panel=JOB_HELP,
-                                                help=HELP["coalesce"]),
-        kill_leftovers: Optional[bool] = typer.Option(None, "--kill-leftovers/--keep-leftovers",
-                                                      rich_help_panel=JOB_HELP, help=HELP["kill_leftovers"]),
-        resource: Optional[List[str]] = _o("--resource", metavar="NAME=AMOUNT", help=HELP["resource"]),
+        cron: Cron = None,
+        every: Every = None,
+        every_days: EveryDays = None,
+        at: At = None,
+        once: Once = False,
+        daily: Daily = False,
+        weekly: Weekly = False,
+        monthly: Monthly = False,
+        last_day: LastDay = False,
+        after: After = None,
+        any_: AnyOf = False,
+        timezone: Annotated[Optional[str], _o("--timezone", metavar="ZONE", panel=SCHEDULE_HELP,
+                                              help="IANA zone of the schedule, e.g. Europe/Paris (default: this "
+                                                   "machine's).")] = None,
+        arg: Annotated[Optional[List[str]], _o("--arg", metavar="ARG",
+                                               help="One argument for the script; repeat for more.")] = None,
+        env: Annotated[Optional[List[str]], _o("--env", metavar="KEY=VALUE",
+                                               help="An environment variable; repeat for more.")] = None,
+        cwd: Cwd = None,
+        timeout: Annotated[Optional[str], _o("--timeout", metavar="DURATION",
+                                             help="Kill the run after this long (90s, 10m, 2h; default: the "
+                                                  "server's).")] = None,
+        overlap: Overlap = None,
+        max_parallel: MaxParallel = None,
+        catch_up: CatchUp = None,
+        coalesce: Coalesce = None,
+        kill_leftovers: KillLeftovers = None,
+        resource: Annotated[Optional[List[str]], _o("--resource", metavar="NAME=AMOUNT",
+                                                    help=HELP["resource"])] = None,
         paused: bool = typer.Option(False, "--paused", rich_help_panel=JOB_HELP, help="Create the job paused."),
-        retries: Optional[int] = _o("--retries", metavar="N", panel=RETRY_HELP, help=HELP["retries"]),
-        retry_delay: Optional[str] = _o("--retry-delay", metavar="DURATION", panel=RETRY_HELP,
-                                        help=HELP["retry_delay"]),
-        retry_backoff: Optional[float] = _o("--retry-backoff", metavar="FACTOR", panel=RETRY_HELP,
-                                            help=HELP["retry_backoff"]),
-        retry_on: Optional[List[str]] = _o("--retry-on", metavar="ENDING", panel=RETRY_HELP, help=HELP["retry_on"]),
-        notify: Optional[List[str]] = _o("--notify", metavar="URL", panel=RETRY_HELP, help=HELP["notify"]),
-        notify_on: Optional[List[str]] = _o("--notify-on", metavar="ENDING", panel=RETRY_HELP,
-                                            help=HELP["notify_on"]),
+        retries: Retries = None,
+        retry_delay: RetryDelay = None,
+        retry_backoff: RetryBackoff = None,
+        retry_on: RetryOn = None,
+        notify: Annotated[Optional[List[str]], _o("--notify", metavar="URL", panel=RETRY_HELP,
+                                                  help=HELP["notify"])] = None,
+        notify_on: NotifyOn = None,
         as_json: bool = json_option()) -> None:
     """Create a job: on demand unless a schedule is given (--cron, --every, --at, --after…)."""
     use_json(as_json)
@@ -435,53 +466,50 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
          name: Optional[str] = typer.Option(None, "--name", metavar="NAME", help="New display name."),
          path: Optional[str] = typer.Option(None, "--path", metavar="PATH",
                                             help="Another file to run, relative to the server root."),
-         cron: Optional[str] = _o("--cron", metavar="EXPR", panel=SCHEDULE_HELP, help=HELP["cron"]),
-         every: Optional[str] = _o("--every", metavar="DURATION", panel=SCHEDULE_HELP, help=HELP["every"]),
-         every_days: Optional[int] = _o("--every-days", metavar="N", panel=SCHEDULE_HELP, help=HELP["every_days"]),
-         at: Optional[str] = _o("--at", metavar="WHEN", panel=SCHEDULE_HELP, help=HELP["at"]),
-         once: bool = _flag("--once", help=HELP["once"]),
-         daily: bool = _flag("--daily", help=HELP["daily"]),
-         weekly: bool = _flag("--weekly", help=HELP["weekly"]),
-         monthly: bool = _flag("--monthly", help=HELP["monthly"]),
-         last_day: bool = _flag("--last-day", help=HELP["last_day"]),
-         after: Optional[List[str]] = _o("--after", metavar="JOB[:success|failure]", panel=SCHEDULE_HELP,
-                                         help=HELP["after"]),
-         any_: bool = _flag("--any", help=HELP["any"]),
-         manual: bool = _flag("--manual", help="No schedule: on demand only."),
-         timezone: Optional[str] = _o("--timezone", metavar="ZONE", panel=SCHEDULE_HELP,
-                                      help="IANA zone of the schedule, e.g. Europe/Paris."),
-         arg: Optional[List[str]] = _o("--arg", metavar="ARG", help="Replace the script's arguments: one per --arg."),
-         no_args: bool = _flag("--no-args", panel=JOB_HELP, help="Remove all arguments."),
-         env: Optional[List[str]] = _o("--env", metavar="KEY=VALUE",
-                                       help="Replace the environment variables: one per --env."),
-         no_env: bool = _flag("--no-env", panel=JOB_HELP, help="Remove all environment variables."),
-         cwd: Optional[str] = _o("--cwd", metavar="DIR", help=HELP["cwd"]),
-         timeout: Optional[str] = _o("--timeout", metavar="DURATION",
-                                     help="Kill the run after this long (90s, 10m, 2h); 'none': the server's."),
-         overlap: Optional[str] = _o("--overlap", metavar="POLICY", help=HELP["overlap"]),
-         max_parallel: Optional[int] = _o("--max-parallel", metavar="N", help=HELP["max_parallel"]),
-         catch_up: Optional[str] = _o("--catch-up", metavar="POLICY", help=HELP["catch_up"]),
-         coalesce: Optional[bool] = typer.Option(None, "--coalesce/--no-coalesce", rich_help_panel=JOB_HELP,
-                                                 help=HELP["coalesce"]),
-         kill_leftovers: Optional[bool] = typer.Option(None, "--kill-leftovers/--keep-leftovers",
-                                                       rich_help_panel=JOB_HELP, help=HELP["kill_leftovers"]),
-         resource: Optional[List[str]] = _o("--resource", metavar="NAME=AMOUNT",
-                                            help="Replace the Dask worker resources a run needs: NAME=AMOUNT, "
-                                                 "one per --resource."),
+         cron: Cron = None,
+         every: Every = None,
+         every_days: EveryDays = None,
+         at: At = None,
+         once: Once = False,
+         daily: Daily = False,
+         weekly: Weekly = False,
+         monthly: Monthly = False,
+         last_day: LastDay = False,
+         after: After = None,
+         any_: AnyOf = False,
+         manual: Annotated[bool, _flag("--manual", help="No schedule: on demand only.")] = False,
+         timezone: Annotated[Optional[str], _o("--timezone", metavar="ZONE", panel=SCHEDULE_HELP,
+                                               help="IANA zone of the schedule, e.g. Europe/Paris.")] = None,
+         arg: Annotated[Optional[List[str]], _o("--arg", metavar="ARG",
+                                                help="Replace the script's arguments: one per --arg.")] = None,
+         no_args: Annotated[bool, _flag("--no-args", panel=JOB_HELP, help="Remove all arguments.")] = False,
+         env: Annotated[Optional[List[str]], _o("--env", metavar="KEY=VALUE",
+                                                help="Replace the environment variables: one per --env.")] = None,
+         no_env: Annotated[bool, _flag("--no-env", panel=JOB_HELP, help="Remove all environment variables.")] = False,
+         cwd: Cwd = None,
+         timeout: Annotated[Optional[str], _o("--timeout", metavar="DURATION",
+                                              help="Kill the run after this long (90s, 10m, 2h); 'none': the "
+                                                   "server's.")] = None,
+         overlap: Overlap = None,
+         max_parallel: MaxParallel = None,
+         catch_up: CatchUp = None,
+         coalesce: Coalesce = None,
+         kill_leftovers: KillLeftovers = None,
+         resource: Annotated[Optional[List[str]], _o("--resource", metavar="NAME=AMOUNT",
+                                                     help="Replace the Dask worker resources a run needs: NAME=AMOUNT, "
+                                                     "one per --resource.")] = None,
          paused: Optional[bool] = typer.Option(None, "--paused/--active", rich_help_panel=JOB_HELP,
                                                help="Pause the job, or let it fire again."),
-         retries: Optional[int] = _o("--retries", metavar="N", panel=RETRY_HELP, help=HELP["retries"]),
-         retry_delay: Optional[str] = _o("--retry-delay", metavar="DURATION", panel=RETRY_HELP,
-                                         help=HELP["retry_delay"]),
-         retry_backoff: Optional[float] = _o("--retry-backoff", metavar="FACTOR", panel=RETRY_HELP,
-                                             help=HELP["retry_backoff"]),
-         retry_on: Optional[List[str]] = _o("--retry-on", metavar="ENDING", panel=RETRY_HELP,
-                                            help=HELP["retry_on"]),
-         notify: Optional[List[str]] = _o("--notify", metavar="URL", panel=RETRY_HELP,
-                                          help="Replace where the job tells how runs end: an Apprise URL per --notify."),
-         notify_on: Optional[List[str]] = _o("--notify-on", metavar="ENDING", panel=RETRY_HELP,
-                                             help=HELP["notify_on"]),
-         no_notify: bool = _flag("--no-notify", panel=RETRY_HELP, help="Tell no one (the server's own list stays)."),
+         retries: Retries = None,
+         retry_delay: RetryDelay = None,
+         retry_backoff: RetryBackoff = None,
+         retry_on: RetryOn = None,
+         notify: Annotated[Optional[List[str]], _o("--notify", metavar="URL", panel=RETRY_HELP,
+                                                   help="Replace where the job tells how runs end: an Apprise URL per "
+                                                        "--notify.")] = None,
+         notify_on: NotifyOn = None,
+         no_notify: Annotated[bool, _flag("--no-notify", panel=RETRY_HELP,
+                                          help="Tell no one (the server's own list stays).")] = False,
          as_json: bool = json_option()) -> None:
     """Change a job (PUT jobs/{id}): only the options given; a schedule option replaces the schedule."""
     use_json(as_json)
