@@ -23,8 +23,8 @@ types are strict, so ``lifetime = "60"`` is refused for an ``int``) or a standar
 :class:`~pipeline_scheduler.runner.errors.ConfigError` naming the section and the field.
 
 **Hooks** are methods decorated with :func:`hook` and called with the run context. The stages run
-in this order: ``env_load`` → ``can_run`` → ``startup`` → ``should_stop`` (polled in a loop) →
-``shutdown``. Within a stage the hooks of all plugins are merged and sorted by priority, higher
+in this order: ``env_load`` → ``can_run`` → ``startup`` (alias ``action``) → ``should_stop`` (polled
+in a loop) → ``shutdown``. Within a stage the hooks of all plugins are merged and sorted by priority, higher
 first; equal priorities keep the config's section order, then the order of definition in the class.
 A method may carry several ``@hook`` decorators. A subclass overriding a hook method without the
 decorator keeps the base class's hook.
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from .context import RunContext
 
 STAGES = ("env_load", "can_run", "startup", "should_stop", "shutdown")
+STAGE_ALIASES = {"envload": "env_load", "canrun": "can_run", "shouldstop": "should_stop",
+                 "action": "startup"}  # MXX's main work step is our startup: one list, one priority order
 RESERVED_SECTIONS = ("schedule", "template")
 PLUGIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -71,15 +73,18 @@ def _stage(stage: str) -> str:
         raise TypeError(f"hook stage must be a string, got {stage!r}")
     name = stage.strip().lower()
     name = name[3:] if name.startswith("on_") else name
-    name = {"envload": "env_load", "canrun": "can_run", "shouldstop": "should_stop"}.get(name, name)
+    name = STAGE_ALIASES.get(name, name)
     if name not in STAGES:
-        raise ValueError(f"unknown hook stage {stage!r}; stages: {', '.join(STAGES)}")
+        raise ValueError(f"unknown hook stage {stage!r}; stages: {', '.join(STAGES)} (action = startup)")
     return name
 
 
 def hook(stage: str, priority: int = 0) -> Any:
     """Declare a method as the hook of ``stage`` (``env_load``, ``can_run``, ``startup``,
     ``should_stop``, ``shutdown``; an ``on_`` prefix is accepted) with ``priority`` (higher first).
+    ``action``, the MXX runner's name of its main work step, is the ``startup`` stage: MXX plugins'
+    ``@hook("action", priority=100)`` run, by priority, among the startup hooks (built-in plugins
+    start their commands there at priority 0).
 
     Return values: ``can_run`` hooks return ``True``/``None`` to allow the run and ``False`` to refuse
     it (or raise :class:`~pipeline_scheduler.runner.errors.SkipRun` with a reason); ``should_stop``

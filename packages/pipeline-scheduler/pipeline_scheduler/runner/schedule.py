@@ -9,9 +9,12 @@ config by hand runs it now). Three spellings are accepted::
     minute = 30
 
 * ``trigger = "cron"`` with any of ``second minute hour day month day_of_week`` (integers or
-  crontab field text such as ``"*/15"``, ``"mon-fri"``, ``"1,15"``; day-of-week counts like crontab:
-  0 and 7 are Sunday), or with ``cron`` = a crontab string of 5 fields (``m h dom mon dow``) or 6
-  (seconds first). Fields and ``cron`` cannot be mixed.
+  field text such as ``"*/15"``, ``"1,15"``), as the MXX server read them: with APScheduler's
+  ``CronTrigger`` meaning, so ``day_of_week`` counts **0 = Monday … 6 = Sunday** (or names,
+  ``"mon-fri"``), and ``day`` with ``day_of_week`` means days matching both (refused: a crontab
+  fires on days matching either, so the two cannot be said together here);
+* or ``cron`` = a crontab string of 5 fields (``m h dom mon dow``) or 6 (seconds first), with
+  crontab's meaning: **0 and 7 = Sunday**. Fields and ``cron`` cannot be mixed.
 * ``trigger = "interval"`` with any of ``seconds minutes hours days`` (non-negative integers, at
   least one of them positive; they add up).
 * ``timezone`` (optional, IANA name) for either.
@@ -27,19 +30,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron.expressions import RangeExpression
+from apscheduler.triggers.cron.fields import DayOfWeekField
+
 from .errors import ConfigError
 
 CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 INTERVAL_FIELDS = ("seconds", "minutes", "hours", "days")
 _RANGES = {"second": (0, 59), "minute": (0, 59), "hour": (0, 23), "day": (1, 31), "month": (1, 12),
-           "day_of_week": (0, 7)}
+           "day_of_week": (0, 7)}  # crontab's day of week, in ``cron`` strings
 _CRON_TEXT = re.compile(r"^[0-9A-Za-z*/,\-#?]+$")
 _KNOWN = {"trigger", "cron", "timezone", *CRON_FIELDS, *INTERVAL_FIELDS}
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A validated schedule. ``cron_fields`` keeps only the fields given, as crontab text."""
+    """A validated schedule. ``cron_fields`` keeps only the fields given, as the config wrote them
+    (``day_of_week`` in APScheduler's numbering); :meth:`to_trigger_payload` says them as crontab."""
 
     trigger: Literal["cron", "interval"]
     cron: str | None = None
@@ -51,8 +58,8 @@ class Schedule:
         """The schedule as the server's job payload fields (``schedule_type`` + its fields).
 
         ``{"schedule_type": "cron", "cron_expression": ...}``, or ``{"schedule_type": "cron",
-        "hour": "10", ...}`` with the separate fields given, or ``{"schedule_type": "interval",
-        "interval_minutes": 5, ...}``; ``timezone`` when set.
+        "hour": "10", ...}`` with the separate fields given (``day_of_week`` renumbered for crontab),
+        or ``{"schedule_type": "interval", "interval_minutes": 5, ...}``; ``timezone`` when set.
         """
         payload: dict[str, Any]
         if self.trigger == "cron":
@@ -61,6 +68,8 @@ class Schedule:
                 payload["cron_expression"] = self.cron
             else:
                 payload.update(self.cron_fields)
+                if "day_of_week" in self.cron_fields:
+                    payload["day_of_week"] = crontab_weekdays(self.cron_fields["day_of_week"])
         else:
             payload = {"schedule_type": "interval"}
             payload.update({f"interval_{unit}": value for unit, value in self.interval.items() if value})
@@ -142,8 +151,45 @@ def parse_schedule(data: Any, *, file: str | None = None) -> Schedule:
     if not given_cron:
         raise fail("a cron trigger needs cron = \"m h dom mon dow\" or at least one of "
                    + ", ".join(CRON_FIELDS), "trigger")
-    fields = {name: _check_cron_field(name, data[name], fail) for name in given_cron}
+    fields = {name: _check_cron_field(name, data[name], fail) for name in given_cron if name != "day_of_week"}
+    if "day_of_week" in data:
+        fields["day_of_week"] = _check_weekdays(data["day_of_week"], fail)
+        if fields.get("day", "*") != "*" and fields["day_of_week"] != "*":
+            raise fail("day and day_of_week together fire, in APScheduler (MXX), only on days matching both, "
+                       "but in a crontab on days matching either: keep one of them, or write "
+                       "cron = \"m h dom mon dow\" for crontab's meaning", "day_of_week")
     return Schedule("cron", cron_fields=fields, timezone=timezone)
+
+
+def _check_weekdays(value: Any, fail: Any) -> str:
+    """``day_of_week`` as APScheduler reads it (0 = Monday … 6 = Sunday, names, ranges, steps)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise fail(f"must be a number 0-6 (0 = Monday) or names such as \"mon-fri\", got {value!r}", "day_of_week")
+    text = str(value).strip()
+    try:
+        crontab_weekdays(text)
+    except ValueError as error:
+        raise fail(f"{text!r}: {error} (0 = Monday … 6 = Sunday as in APScheduler, or mon … sun; "
+                   "a cron = \"...\" string counts like crontab, 0 = Sunday)", "day_of_week") from None
+    return text
+
+
+def crontab_weekdays(text: str) -> str:
+    """An APScheduler ``day_of_week`` (0 = Monday) as crontab's field (1 = Monday … 7 = Sunday).
+
+    APScheduler parses it (its validation and messages); each of its expressions moves up by one:
+    ``"1"`` (Tuesday) → ``"2"``, ``"mon-fri"`` → ``"1-5"``, ``"*/2"`` (Mon, Wed, Fri, Sun) → ``"1-7/2"``.
+    Raises ``ValueError`` for what APScheduler refuses."""
+    parts = []
+    for expression in DayOfWeekField("day_of_week", text).expressions:
+        step = f"/{expression.step}" if expression.step else ""
+        if not isinstance(expression, RangeExpression):  # "*" or "*/n"
+            parts.append(f"1-7{step}" if step else "*")
+            continue
+        first = expression.first + 1
+        last = 7 if expression.last is None else expression.last + 1
+        parts.append(f"{first}{step}" if first == last and not step else f"{first}-{last}{step}")
+    return ",".join(parts)
 
 
 def _check_cron_field(name: str, value: Any, fail: Any) -> str:
