@@ -51,7 +51,7 @@ class RunnerConfigExecutor(Executor):
             config = resolve_in_root(context.root, spec["pipeline_path"], "pipeline_path")
         argv = runner_command(config, python=context.python_executable, jobs_dir=context.jobs_dir,
                               plugins_dir=_existing(context.plugins_dir), root=context.root, job_id=job_id)
-        return Command(argv, working_dir(spec, context), kill_grace=SHUTDOWN_GRACE)
+        return Command(argv, working_dir(spec, context, target_folder=False), kill_grace=SHUTDOWN_GRACE)
 
     def outcome(self, exit_code: int) -> tuple[str, str] | None:
         return {
