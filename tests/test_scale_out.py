@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from pipeline_scheduler.storage.tables import RunRow, make_engine
-from server_process import ServerProcess
+from server_process import ServerProcess, free_port
 
 FULL = os.environ.get("SCALE_OUT_FULL") == "1"
 JOBS = 1000 if FULL else 100
@@ -65,6 +70,7 @@ def dispatching(servers: list[ServerProcess]) -> list[ServerProcess]:
     return [server for server in servers if server.request("GET", "health")["dispatching"]]
 
 
+@pytest.mark.timeout(900 if FULL else 240)
 @pytest.mark.parametrize("count", [2, 3])
 def test_every_instant_fires_once_across_servers_and_a_killed_dispatcher(count, servers, postgres, tmp_path) -> None:
     url = postgres.create_database()
@@ -105,3 +111,72 @@ def test_every_instant_fires_once_across_servers_and_a_killed_dispatcher(count, 
     assert all("missed while no server was dispatching" in reason for reason in skipped), Counter(skipped)
     assert statuses["failure"] == statuses["timed_out"] == 0, statuses
     assert statuses["success"] >= JOBS * INSTANTS // 2, statuses  # real runs, not only records
+
+
+# -- Dask: the working directory must be on a filesystem the workers share ---------------------------
+WHERE = "import os, psutil\nprint('on', psutil.Process(os.getppid()).cmdline()[-1])\n"
+
+
+class Cluster:
+    """A ``dask scheduler`` and workers as processes; a blind worker runs in its own mount namespace
+    where an empty tmpfs hides the server's root and only namesake directories were created."""
+
+    def __init__(self, base) -> None:
+        self.base = base
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.processes: list[subprocess.Popen] = []
+
+    def spawn(self, argv: list[str], name: str) -> None:
+        log = open(self.base / f"{name}.log", "ab")  # noqa: SIM115 (lives as long as the process)
+        self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+
+    def start(self) -> Cluster:
+        self.spawn([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
+                    self.address.rsplit(":", 1)[1], "--dashboard-address", ":0"], "scheduler")
+        return self
+
+    def worker_argv(self, name: str) -> list[str]:
+        return [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--no-nanny", "--nthreads", "1",
+                "--host", "127.0.0.1", "--dashboard-address", ":0", "--name", name]
+
+    def add_worker(self, name: str, hide: Path | None = None, namesakes: tuple[Path, ...] = ()) -> None:
+        argv = self.worker_argv(name)
+        if hide is not None:
+            made = " && ".join(f"mkdir -p {shlex.quote(str(path))}" for path in namesakes)
+            argv = ["unshare", "--mount", "sh", "-c",
+                    f"mount -t tmpfs blind {shlex.quote(str(hide))} && {made} && exec {shlex.join(argv)}"]
+        self.spawn(argv, name)
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(len(self.processes) - 1, timeout=60)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path):
+    started = Cluster(tmp_path).start()
+    yield started
+    started.stop()
+
+
+def test_a_worker_that_does_not_share_the_root_is_refused_at_submit(servers, cluster, tmp_path: Path) -> None:
+    (tmp_path / "where.py").write_text(WHERE)
+    server = servers(executor="dask", dask_scheduler_address=cluster.address)
+    job = server.request("POST", "jobs", {"id": "where", "pipeline_path": "where.py", "schedule_type": "manual"})
+    # the blind worker has the same paths (so a mere "does it exist" would pass), not the same files
+    cluster.add_worker("blind", hide=tmp_path, namesakes=(tmp_path / ".amphi" / "logs" / "where",))
+    refused = server.request("POST", f"run/{job['id']}")
+    assert refused["status"] == "failure" and refused["exit_code"] is None, refused
+    assert f"working directory {tmp_path}" in refused["error"], refused
+    assert "not on a filesystem the Dask workers share" in refused["error"], refused
+    assert not list(tmp_path.glob(".pipeline-scheduler-shared-*")), "the marker file was left behind"
+
+    cluster.add_worker("sharing")
+    places = Counter(server.request("POST", f"run/{job['id']}")["output"] for _ in range(4))
+    assert places == {"on sharing\n": 4}, places  # never sent to the blind worker
