@@ -16,6 +16,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Float, Int, List, TraitError, Unicode, default, validate
 from tzlocal import get_localzone_name
 
+from .api.components import ensure_components_layout
 from .api.handlers import route_table
 from .errors import Invalid
 from .execution.notifications import EVENTS as NOTIFY_EVENTS
@@ -62,7 +63,8 @@ class PipelineSchedulerApp(ExtensionApp):
     log_dir = Unicode("", config=True, help="Directory of run logs. Empty: ``<root>/.amphi/logs``.")
     jobs_dir = Unicode("", config=True, help="""
         Directory of runner configs (TOML, YAML, JSON) loaded as jobs named after their files, and
-        re-read when they change. Empty: $PIPELINE_SCHEDULER_JOBS_DIR, else ``<root>/.amphi/jobs``.
+        re-read when they change. Empty: $PIPELINE_SCHEDULER_JOBS_DIR, else $MXX_JOBS_DIR (the MXX
+        server's variable), else ``<root>/.amphi/jobs``.
         """)
     plugins_dir = Unicode("", config=True, help="""
         Directory of custom runner plugins (``*.py``). Empty: ``<root>/.amphi/plugins``.
@@ -192,11 +194,13 @@ class PipelineSchedulerApp(ExtensionApp):
             default_timeout=self.default_timeout or None,
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
             state_dir=state_dir, runs_retention=self.runs_retention,
-            jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR", ""), ".amphi/jobs"),
+            jobs_dir=self._directory(self.jobs_dir or os.environ.get("PIPELINE_SCHEDULER_JOBS_DIR")
+                                     or os.environ.get("MXX_JOBS_DIR", ""), ".amphi/jobs"),
             plugins_dir=self._directory(self.plugins_dir, ".amphi/plugins"), jobs_dir_poll_seconds=self.jobs_dir_poll,
             lease_seconds=self.lease_seconds, max_log_bytes=self.max_log_bytes, max_log_space=self.max_log_space,
             executor=self.executor, dask_scheduler_address=self.dask_scheduler_address,
             notify=NotifySettings(tuple(self.notify_urls), tuple(self.notify_on), self._notify_link()))
+        ensure_components_layout(self.root)
         scheduler = PipelineScheduler(config)
         scheduler.start()
         self.settings["pipeline_scheduler"] = scheduler

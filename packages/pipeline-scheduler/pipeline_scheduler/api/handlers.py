@@ -79,6 +79,10 @@ class SchedulerHandler(APIHandler):
         except orjson.JSONDecodeError as error:
             raise Invalid(f"request body is not valid JSON: {error}") from None
 
+    def run_request(self) -> RunRequest:
+        """The optional body of a run-now request (who asks, one-off parameters)."""
+        return parse_payload(RunRequest, self.payload()) if (self.request.body or b"").strip() else RunRequest()
+
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(data if isinstance(data, (bytes, str)) else orjson.dumps(data))
@@ -110,7 +114,16 @@ class JobsHandler(SchedulerHandler):
 
     @endpoint
     async def post(self) -> None:
-        self.reply(await self.call(self.scheduler.jobs.create, self.payload()))
+        payload = self.payload()
+        if _is_registration(payload):  # the MXX server's POST jobs: a runner config under a job id
+            self.reply(await self.call(self.scheduler.runner_jobs.register, payload))
+        else:
+            self.reply(await self.call(self.scheduler.jobs.create, payload))
+
+
+def _is_registration(payload: Any) -> bool:
+    """``job_id`` and ``config`` name no field of a job, so such a body can only mean MXX's registration."""
+    return isinstance(payload, dict) and "job_id" in payload and "config" in payload
 
 
 class JobHandler(SchedulerHandler):
@@ -149,8 +162,10 @@ class JobRunsHandler(SchedulerHandler):
     @endpoint
     async def post(self, job_id: str) -> None:
         """Start a run now; answers 202 with the run as soon as it is recorded."""
-        request = parse_payload(RunRequest, self.payload()) if (self.request.body or b"").strip() else RunRequest()
-        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, request.triggered_by))
+        request = self.run_request()
+        overrides = await self.call(self.scheduler.run_overrides, job_id, request.parameters)
+        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, request.triggered_by,
+                                                                        overrides=overrides))
         self.reply(accepted.run, status=202)
 
 
@@ -159,11 +174,12 @@ class RunNowHandler(SchedulerHandler):
 
     @endpoint
     async def post(self, job_id: str) -> None:
-        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual"))
+        overrides = await self.call(self.scheduler.run_overrides, job_id, self.run_request().parameters)
+        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual", overrides=overrides))
         outcome = await asyncio.wrap_future(accepted.finished)
         run = outcome.run
         output = outcome.whole_log if outcome.whole_log is not None else await self.call(read_log_end, run["log_path"])
-        self.reply({"success": run["status"] == "success", "output": output, "error": run["error"] or "",
+        self.reply({"success": run["status"] == "success", "output": output, "error": run["error"],
                     "exit_code": run["exit_code"], "cwd": outcome.cwd or str(self.scheduler.config.root),
                     "status": run["status"], "run_id": run["id"], "execution_id": run["execution_id"],
                     "run": run})
@@ -362,6 +378,17 @@ class ConfigHandler(SchedulerHandler):
         self.reply(self.scheduler.public_config())
 
 
+class NoRouteHandler(SchedulerHandler):
+    """Any other path under our prefix: a JSON 404 naming it, never Jupyter's HTML page (which clients
+    then fail to parse as JSON)."""
+
+    @endpoint
+    async def get(self) -> None:
+        raise web.HTTPError(404, f"no such route: {self.request.method} {self.request.path}")
+
+    post = put = patch = delete = get
+
+
 def _sse(event: str, data: str) -> str:
     lines = data.split("\n") or [""]
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
@@ -394,5 +421,11 @@ ROUTES: list[tuple[str, type[SchedulerHandler]]] = [
 
 
 def route_table() -> list[tuple[str, type[SchedulerHandler]]]:
-    """Routes relative to the server's base URL (the extension app prefixes it)."""
-    return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in ROUTES]
+    """Routes relative to the server's base URL (the extension app prefixes it): the MXX aliases first
+    (``jobs/active`` is no job id), the JSON 404 last."""
+    from .artifacts import ROUTES as NOTEBOOK_ROUTES
+    from .components import ROUTES as COMPONENT_ROUTES  # both build on this module's handlers
+    from .mxx_routes import ROUTES as MXX_ROUTES
+
+    routes = [*MXX_ROUTES, *ROUTES, *NOTEBOOK_ROUTES, *COMPONENT_ROUTES, (".*", NoRouteHandler)]
+    return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in routes]
