@@ -54,7 +54,7 @@ async def test_run_now_answers_with_the_097_shape(api, write_script) -> None:
     status, result = await api("POST", f"run/{job['id']}")
     assert status == 200
     assert {key: result[key] for key in ("success", "output", "error", "exit_code")} == \
-        {"success": True, "output": "to stdout\n", "error": "", "exit_code": 0}
+        {"success": True, "output": "to stdout\n", "error": None, "exit_code": 0}  # 0.9.7: null without stderr
     assert result["cwd"]
 
 
