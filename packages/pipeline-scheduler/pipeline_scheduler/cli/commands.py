@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..zones import canonical_zone
 from .client import ClientError, SchedulerClient
+from .mxx import EXECUTION_ID, active_runs, cancel_job, job_status, remove_job, run_by_execution_id
 from .output import (absolute, console, duration_text, errors, exit_text, job_label, job_summary, job_target,
                      key_values, last_text, next_text, relative, run_label, run_notes, say, show_json,
                      status_text)
@@ -90,7 +91,7 @@ def use_json(flag: bool) -> None:
 
 
 @app.callback()
-def options(url: Optional[str] = typer.Option(None, metavar="URL",
+def options(url: Optional[str] = typer.Option(None, "--url", "--server", metavar="URL",
                                               help="Jupyter server URL, e.g. http://localhost:8888/ (a URL with "
                                                    "?token= works). Default: $PIPELINE_SCHEDULER_URL, else the "
                                                    "Jupyter server running on this machine."),
@@ -130,13 +131,16 @@ def health(as_json: bool = json_option()) -> None:
     key_values(rows)
 
 
-@app.command("list", epilog=examples(f"{PROG} list", f"{PROG} list --type scheduled",
+@app.command("list", epilog=examples(f"{PROG} list", f"{PROG} list --type scheduled", f"{PROG} list --type active",
                                      f"{PROG} list --json | jq '.[].name'"))
 def list_jobs(type: str = typer.Option("all", "--type", metavar="TYPE",
-                                       help="all, scheduled (has a clock) or on_demand."),
+                                       help="all, scheduled (has a clock), on_demand, or active (running or "
+                                            "queued now: its runs are listed)."),
               as_json: bool = json_option()) -> None:
     """The jobs: name, id, schedule, next run and last run."""
     use_json(as_json)
+    if type == "active":
+        return show_active(active_runs(State.client()))
     jobs = State.client().request("GET", "jobs", type=type)["jobs"]
     if State.as_json:
         return show_json(jobs)
@@ -151,6 +155,56 @@ def list_jobs(type: str = typer.Option("all", "--type", metavar="TYPE",
     for job in jobs:  # after the table, one line each: why (the table says "broken")
         if job.get("broken"):
             say(f"[red]broken[/] {job['id']}: {escape(str(job['broken']))}")
+
+
+def show_active(active: list[dict[str, Any]]) -> None:
+    if State.as_json:
+        return show_json(active)
+    if not active:
+        say("No job is running or queued.")
+        return
+    table = Table("NAME", "JOB ID", "RUN", "STATUS", "STARTED", "EXECUTION ID", box=None, header_style="bold")
+    for item in active:
+        table.add_row(escape(str(item["job_name"])), item["job_id"], str(item["id"]), status_text(item["status"]),
+                      relative(item.get("started_at") or item.get("queued_at")), item.get("execution_id") or "-")
+    console.print(table)
+
+
+@app.command(epilog=examples(f"{PROG} status nightly", f"{PROG} status daily_backup_20260105_020000_1a2b3c4d",
+                             f"{PROG} status nightly --json"))
+def status(target: str = typer.Argument(..., metavar="JOB|EXECUTION_ID",
+                                        help="A job's name or id, or a run's execution id."),
+           as_json: bool = json_option()) -> None:
+    """What a job is doing now, and its last run; or a run's status by its execution id.
+
+    A job is running, queued, paused, scheduled, on demand or broken."""
+    use_json(as_json)
+    client = State.client()
+    if EXECUTION_ID.match(target):
+        found = run_by_execution_id(client, target)
+        if State.as_json:
+            return show_json(found)
+        return key_values([("Run", str(found["id"])), ("Job", f"{escape(str(found['job_name']))} ({found['job_id']})"),
+                           ("Execution id", found["execution_id"]), ("Status", status_text(found["status"])),
+                           ("Started", absolute(found["started_at"]) if found.get("started_at") else "-"),
+                           ("Duration", duration_text(found.get("duration"))), ("Exit", exit_text(found.get("exit_code"))),
+                           *([("Error", escape(str(found["error"])))] if found.get("error") else [])])
+    found = job_status(client, target)
+    if State.as_json:
+        return show_json(found)
+    last, zone = found.get("last_run") or {}, found.get("timezone")
+    rows = [("Job", f"[bold]{escape(str(found['name']))}[/] ({found['job_id']})"),
+            ("Status", status_text(found["status"]) if found["status"] in ("running", "queued") else found["status"]),
+            ("Schedule", escape(str(found.get("trigger") or "-"))),
+            ("Next run", "paused" if found["paused"] else absolute(found["next_run_time"], zone)
+             if found.get("next_run_time") else "-")]
+    for item in found["active_runs"]:
+        rows.append(("Now", f"run {item['id']} {status_text(item['status'])} since "
+                            f"{relative(item.get('started_at') or item.get('queued_at'))} ({item.get('execution_id')})"))
+    rows.append(("Last run", f"{status_text(last.get('status'))} {relative(last.get('finished_at') or last.get('started_at'))}"
+                             f", run {last.get('id')} ({last.get('execution_id')}), exit {exit_text(last.get('exit_code'))}"
+                 if last else "-"))
+    key_values(rows)
 
 
 @app.command(epilog=examples(f"{PROG} info nightly", f"{PROG} info 3f2a9c81d0b4 --json"))
@@ -676,15 +730,34 @@ def serve(ctx: typer.Context,
     start(root, port, ip, token, db_url, list(ctx.args))
 
 
-@app.command(epilog=examples(f"{PROG} cancel 42"))
-def cancel(run_id: int = typer.Argument(..., metavar="RUN", help="The run's number (see `runs`)."),
+@app.command(epilog=examples(f"{PROG} cancel 42", f"{PROG} cancel nightly"))
+def cancel(target: str = typer.Argument(..., metavar="RUN|JOB",
+                                        help="A run's number (see `runs`), or a job's name or id."),
            as_json: bool = json_option()) -> None:
-    """Cancel a queued or running run (its process tree is ended)."""
+    """Cancel a run, or a job's scheduled fires and its runs.
+
+    A run (queued or running) ends with its process tree. A job is paused (`resume` undoes it) and
+    its queued and running runs are cancelled. A number is a run when such a run exists."""
     use_json(as_json)
-    cancelled = State.client().request("POST", f"runs/{run_id}/cancel")
+    client = State.client()
+    if target.isdigit():
+        try:
+            cancelled = client.request("POST", f"runs/{target}/cancel")
+        except ClientError as error:
+            if error.status != 404:
+                raise
+        else:
+            if State.as_json:
+                return show_json(cancelled)
+            return say(f"✓ Cancelled {run_label(cancelled)} ({status_text(cancelled.get('status'))})")
+    done = cancel_job(client, target)
     if State.as_json:
-        return show_json(cancelled)
-    say(f"✓ Cancelled {run_label(cancelled)} ({status_text(cancelled.get('status'))})")
+        return show_json(done)
+    job = done["job"]
+    if done["paused"]:
+        say(f"✓ Cancelled job {job_label(job)}: no more scheduled runs (undo: {PROG} resume {job['id']})")
+    for item in done["cancelled_runs"]:
+        say(f"✓ Cancelled {run_label(item)} ({status_text(item.get('status'))})")
 
 
 @app.command(epilog=examples(f"{PROG} pause nightly"))
@@ -722,6 +795,17 @@ def delete(job: str = typer.Argument(..., metavar="JOB", help="The job's name or
     if State.as_json:
         return show_json(answer)
     say(f"✓ Deleted job {job_label(found)}; its past runs stay in the history ({PROG} runs --job {found['id']}).")
+
+
+@app.command(epilog=examples(f"{PROG} remove nightly", f"{PROG} remove my_job_1 --json"))
+def remove(job: str = typer.Argument(..., metavar="JOB", help="The job's name or id."),
+           as_json: bool = json_option()) -> None:
+    """Remove a job that has finished (nothing queued or running); its past runs stay in the history."""
+    use_json(as_json)
+    removed = remove_job(State.client(), job)
+    if State.as_json:
+        return show_json({"success": True, "job": removed})
+    say(f"✓ Removed job {job_label(removed)}; its past runs stay in the history ({PROG} runs --job {removed['id']}).")
 
 
 @app.command(epilog=examples(f"{PROG} register backup.toml --job-id backup",
@@ -776,11 +860,17 @@ def unregister(job: str = typer.Argument(..., metavar="JOB", help="The runner-co
     say(f"✓ Unregistered job {job_label(found)}")
 
 
-@app.command(epilog=examples(f"{PROG} plugins", f"{PROG} plugins --json"))
-def plugins(as_json: bool = json_option()) -> None:
+@app.command(epilog=examples(f"{PROG} plugins", f"{PROG} plugins --custom", f"{PROG} plugins --json"))
+def plugins(builtin: bool = typer.Option(False, "--builtin", help="Only the built-in plugins."),
+            custom: bool = typer.Option(False, "--custom", help="Only custom plugins (plugin files, entry points), "
+                                                                "and the plugin files that failed to load."),
+            as_json: bool = json_option()) -> None:
     """Runner plugins (built-in and custom), and plugin files that failed to load."""
     use_json(as_json)
     found = State.client().request("GET", "plugins")
+    if builtin != custom:
+        found = {"plugins": [plugin for plugin in found["plugins"] if (plugin["source"] == "builtin") == builtin],
+                 "errors": [] if builtin else found["errors"]}
     if State.as_json:
         return show_json(found)
     table = Table("PLUGIN", "SOURCE", "DESCRIPTION", box=None, header_style="bold")
