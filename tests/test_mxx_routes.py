@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jupyter_server.auth import Authorizer
+from tornado.httpclient import HTTPClientError
+
 from conftest import wait_for
+from pipeline_scheduler.api.components import ROUTES as COMPONENT_ROUTES
+from pipeline_scheduler.api.handlers import AUTH_RESOURCE, JOB
+from pipeline_scheduler.api.mxx_routes import ROUTES as MXX_ROUTES
 
 # The seed's "Programmatic Job Registration" example, as its client posts it to /api/scheduler/jobs.
 CUSTOM_JOB = {"job_id": "custom_job", "config": {"lifetime": {"lifetime": 60}, "os": {"cmd": "echo Custom job"}},
@@ -159,21 +166,68 @@ async def test_our_jobs_dir_variable_wins_over_mxx(api, jp_root_dir: Path, jobs_
     assert (jp_root_dir / "ours").is_dir() and not (jp_root_dir / "mxx-jobs").exists()
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "jobs/active"), ("POST", "jobs/x/trigger"),
-                                              ("POST", "jobs/x/remove"), ("GET", "components-config"),
-                                              ("POST", "components-config"), ("POST", "components-file"),
-                                              ("DELETE", "components-file")])
-async def test_new_routes_refuse_requests_without_credentials(api, jp_fetch, jp_root_dir: Path, method: str,
-                                                              path: str) -> None:
-    from tornado.httpclient import HTTPClientError
+NEW_ROUTES = [(route, method) for route, handler in [*MXX_ROUTES, *COMPONENT_ROUTES]
+              for method in ("GET", "POST", "PUT", "DELETE") if handler.__dict__.get(method.lower())]
 
+
+def test_new_route_methods_go_through_endpoint() -> None:
+    """Each method of the new routes is ``@web.authenticated`` then ``@authorized`` (``endpoint``)."""
+    assert len(NEW_ROUTES) == 7
+    for route, method in NEW_ROUTES:
+        handler = dict([*MXX_ROUTES, *COMPONENT_ROUTES])[route]
+        layers, function = [], getattr(handler, method.lower())
+        while function is not None:
+            layers.append(Path(function.__code__.co_filename).as_posix())
+            function = getattr(function, "__wrapped__", None)
+        assert layers[0].endswith("tornado/web.py") and layers[1].endswith("jupyter_server/auth/decorator.py"), layers
+        assert layers[-1] == Path(sys.modules[handler.__module__].__file__).as_posix(), layers
+        assert handler.auth_resource == AUTH_RESOURCE
+
+
+class DenySchedulerAuthorizer(Authorizer):
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource != AUTH_RESOURCE
+
+
+@pytest.mark.parametrize(("route", "method"), NEW_ROUTES)
+async def test_new_routes_refuse_wrong_credentials_and_change_nothing(api, jp_fetch, jp_root_dir: Path, route: str,
+                                                                      method: str) -> None:
     def amphi_files() -> list[str]:
         return sorted(p.name for p in (jp_root_dir / ".amphi").rglob("*") if "sqlite" not in p.name)
 
-    before = amphi_files()
-    body = '{"filename": "x.tsx", "content": "x", "config": {}}' if method == "POST" else None
-    with pytest.raises(HTTPClientError) as refused:
-        await jp_fetch("pipeline-scheduler", *path.split("/"), method=method, body=body,
-                       params={"filename": "x.tsx"}, headers={"Authorization": "token wrong"})
-    assert refused.value.code in (401, 403)
-    assert amphi_files() == before
+    before = amphi_files(), await api("GET", "jobs")
+    for headers in ({"Authorization": "token wrong"}, {"Authorization": ""}):
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch("pipeline-scheduler", *_path(route).split("/"), method=method,
+                           body=ANY_BODY if method == "POST" else None, params={"filename": "x.tsx"}, headers=headers)
+        assert refused.value.code in (401, 403)
+    assert (amphi_files(), await api("GET", "jobs")) == before
+
+
+@pytest.fixture
+def authorizer_class() -> type[Authorizer] | None:
+    return None
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict, authorizer_class: type[Authorizer] | None) -> dict:
+    if authorizer_class is None:
+        return jp_server_config
+    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"], "authorizer_class": authorizer_class}}
+
+
+@pytest.mark.parametrize("authorizer_class", [DenySchedulerAuthorizer])
+async def test_new_routes_ask_the_authorizer(jp_fetch, authorizer_class: type) -> None:
+    assert (await jp_fetch("api", "status")).code == 200  # the token works elsewhere
+    for route, method in NEW_ROUTES:
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch("pipeline-scheduler", *_path(route).split("/"), method=method,
+                           body=ANY_BODY if method == "POST" else None, params={"filename": "x.tsx"})
+        assert refused.value.code == 403, (method, route)
+
+
+ANY_BODY = '{"filename": "x.tsx", "content": "x", "config": {}}'
+
+
+def _path(route: str) -> str:
+    return route.replace(JOB, "some-job").replace("(?P<job_id>active)", "active")

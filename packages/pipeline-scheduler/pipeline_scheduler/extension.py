@@ -17,7 +17,7 @@ from traitlets import Float, Int, List, TraitError, Unicode, default, validate
 from tzlocal import get_localzone_name
 
 from .api.components import ensure_components_layout
-from .api.handlers import route_table
+from .api.handlers import served_routes
 from .errors import Invalid
 from .execution.notifications import EVENTS as NOTIFY_EVENTS
 from .execution.notifications import NotifySettings, redact, unknown_url
@@ -212,7 +212,7 @@ class PipelineSchedulerApp(ExtensionApp):
         return url_path_join(self.serverapp.connection_url, "pipeline-scheduler", "runs", "{run_id}")
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(route_table())
+        self.handlers.extend(served_routes())
 
     async def stop_extension(self) -> None:
         scheduler = self.settings.get("pipeline_scheduler")

@@ -420,12 +420,16 @@ ROUTES: list[tuple[str, type[SchedulerHandler]]] = [
 ]
 
 
-def route_table() -> list[tuple[str, type[SchedulerHandler]]]:
-    """Routes relative to the server's base URL (the extension app prefixes it): the MXX aliases first
-    (``jobs/active`` is no job id), the JSON 404 last."""
+def route_table(routes: list[tuple[str, type[SchedulerHandler]]] = ROUTES) -> list[tuple[str, type[SchedulerHandler]]]:
+    """Routes relative to the server's base URL (the extension app prefixes it)."""
+    return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in routes]
+
+
+def served_routes() -> list[tuple[str, type[SchedulerHandler]]]:
+    """Every route the extension serves: the MXX aliases first (``jobs/active`` is no job id), then
+    ours, then the tables of modules built on this one's handlers, and the JSON 404 last."""
     from .artifacts import ROUTES as NOTEBOOK_ROUTES
-    from .components import ROUTES as COMPONENT_ROUTES  # both build on this module's handlers
+    from .components import ROUTES as COMPONENT_ROUTES
     from .mxx_routes import ROUTES as MXX_ROUTES
 
-    routes = [*MXX_ROUTES, *ROUTES, *NOTEBOOK_ROUTES, *COMPONENT_ROUTES, (".*", NoRouteHandler)]
-    return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in routes]
+    return route_table([*MXX_ROUTES, *ROUTES, *NOTEBOOK_ROUTES, *COMPONENT_ROUTES, (".*", NoRouteHandler)])
