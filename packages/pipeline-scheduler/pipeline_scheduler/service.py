@@ -24,12 +24,15 @@ from .execution.executors import ExecutionContext, default_registry
 from .execution.dask_launcher import DaskLauncher
 from .execution.history import RunHistory
 from .execution.launchers import LocalLauncher
+from .execution.notebooks.artifacts import artifacts_in
+from .execution.notebooks.one_off import run_overrides
 from .execution.notifications import Notifier, NotifySettings, redact
 from .execution.orphans import LeftoverSweeper, end_run
 from .execution.prestart import Prestarter
 from .execution.runs import RunManager, RunSettings
 from .jobs.runner_jobs import RunnerJobs
 from .jobs.service import JobService
+from .jobs.upgrade_097 import UpgradeReport, upgrade_097
 from .runner import PluginRegistry
 from .scheduling.catch_up import catch_up
 from .scheduling.dependencies import DependencyTrigger
@@ -77,8 +80,8 @@ class PipelineScheduler:
         self.plugins = PluginRegistry.load(config.plugins_dir if config.plugins_dir and config.plugins_dir.is_dir()
                                            else None)
         self.executors = default_registry(self.plugins)
-        context = ExecutionContext(config.root, config.state_dir, config.python_executable, config.jobs_dir,
-                                   config.plugins_dir)
+        self.context = context = ExecutionContext(config.root, config.state_dir, config.python_executable,
+                                                  config.jobs_dir, config.plugins_dir)
         self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
         self.sweeper = LeftoverSweeper()
         self.launcher = (DaskLauncher(config.dask_scheduler_address or None) if config.executor == "dask"
@@ -90,7 +93,7 @@ class PipelineScheduler:
                                self.events, self.launcher, on_target=self._target_checked, sweeper=self.sweeper)
         self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
-        self.history = RunHistory(self.store)
+        self.history = RunHistory(self.store, artifacts_in(config.state_dir))
         self.dependencies = DependencyTrigger(self.store, self.runs.submit)
         self.notifier = Notifier(self.store, self.events, config.notify)
         self.runner_jobs = RunnerJobs(self.jobs, self.store, context, self.plugins, config.jobs_dir_poll_seconds)
@@ -102,6 +105,7 @@ class PipelineScheduler:
         self.broadcast = (Broadcast(self.engine, self.events, self.server.id, self._read_run)
                           if Broadcast.available(self.engine) else None)
         self.started_at: datetime | None = None
+        self.upgraded_097: UpgradeReport | None = None  # what this server migrated from amphi-scheduler 0.9.7
         self._job_counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
         self._counts_stale = True
@@ -153,7 +157,7 @@ class PipelineScheduler:
                 **self._job_counts, "repaired_jobs": list(self.jobs.repairs),
                 "started_at": self.started_at.isoformat() if self.started_at else None,
                 "running_runs": counts["running"], "queued_runs": counts["queued"], "version": __version__,
-                **cluster}
+                **cluster, **({"upgraded_from_0_9_7": self.upgraded_097.as_dict()} if self.upgraded_097 else {})}
 
     def _count_jobs(self, jobs_too: bool = True) -> None:
         """Read the counts of ``GET health`` from the database (the job count only when ``jobs_too``:
@@ -189,7 +193,13 @@ class PipelineScheduler:
 
     # -- dispatching ------------------------------------------------------------------------
     def _take_over(self) -> None:
-        """This server became the dispatcher: make stored jobs sound, record what was missed, fire."""
+        """This server became the dispatcher: take in a 0.9.7 workspace's jobs and runs, make stored jobs
+        sound, record what was missed, fire."""
+        try:
+            self.upgraded_097 = upgrade_097(self.engine, self.scheduler, self.jobs, self.config.log_dir) \
+                or self.upgraded_097
+        except Exception:  # the jobs it could not take in stay where 0.9.7 left them; ours still fire
+            log.exception("upgrading from amphi-scheduler 0.9.7 failed")
         self.jobs.reconcile()
         catch_up(self.scheduler, self.runs)
         self.runs.resume_retries()
@@ -244,6 +254,10 @@ class PipelineScheduler:
 
     def _unreadable(self, job_id: str, due: float | None, problem: str) -> None:
         self._repairs.submit(self.jobs.repair, job_id, due, problem)
+
+    def run_overrides(self, job_id: str, parameters: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The fields a run-now request replaces for its run only (a notebook's parameters), checked."""
+        return run_overrides(self.store, self.executors, self.context, job_id, parameters)
 
     def _target_checked(self, job_id: str, problem: str | None) -> None:
         self.jobs.note_target(job_id, problem)

@@ -12,7 +12,7 @@ import re
 import shlex
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import Invalid
 
@@ -54,6 +54,11 @@ def refuse_nul_anywhere(value: Any, where: str) -> None:
             refuse_nul_anywhere(item, f"{where}.{index}")
     else:
         refuse_control(value, NUL, f"{where} ")
+
+
+def is_notebook_target(pipeline_path: str | None, python_code: str | None) -> bool:
+    """A job runs a notebook when its target is an ``.ipynb`` file (not code generated from one)."""
+    return python_code is None and (pipeline_path or "").lower().endswith(".ipynb")
 
 
 class Payload(BaseModel):
@@ -158,6 +163,10 @@ class JobSpec(TriggerSpec):
     overlap_policy: OverlapPolicy | None = None
     max_parallel: int = Field(default=1, ge=1, le=1000)
     catch_up: CatchUpPolicy = "run_once"
+    on_stale: Literal["warn", "fail"] = "warn"  # code older than its .ampln pipeline: run with a warning, or refuse
+    # set by the server (jobs/pipeline_source.py), never by requests: the pipeline the code was generated from
+    pipeline_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    code_generated_at: str | None = None
     kill_leftovers: bool = True  # end what a run leaves running (false: jobs that start daemons on purpose)
     retries: int = Field(default=0, ge=0, le=20)
     retry_delay: float = Field(default=60.0, ge=0, le=86400, allow_inf_nan=False)  # seconds before the first retry
@@ -166,6 +175,19 @@ class JobSpec(TriggerSpec):
         default_factory=lambda: ["failure", "timed_out"], min_length=1)
     notify: list[NotifyTarget] = Field(default_factory=list, max_length=20)
     resources: dict[str, float] = Field(default_factory=dict, max_length=20)  # Dask worker resources a run needs
+    # notebook jobs only: papermill-style parameters, the kernelspec (default: the notebook's), an HTML export
+    parameters: dict[str, Any] | None = None
+    kernel_name: str | None = Field(default=None, max_length=200)
+    html_export: bool = False
+
+    @field_validator("parameters", "kernel_name", "html_export")
+    @classmethod
+    def _notebooks_only(cls, value: Any, info: ValidationInfo) -> Any:
+        if value and not is_notebook_target(info.data.get("pipeline_path"), info.data.get("python_code")):
+            raise ValueError("only notebook jobs (a pipeline_path ending in .ipynb) take it")
+        if info.field_name == "kernel_name":
+            refuse_control(value)
+        return value
 
     @field_validator("resources")
     @classmethod
@@ -249,9 +271,11 @@ class JobSpec(TriggerSpec):
 
 
 class RunRequest(Payload):
-    """``POST jobs/{id}/runs``: optional label of who asked."""
+    """``POST jobs/{id}/runs`` and ``POST run/{id}``: optional label of who asked, and (notebook jobs)
+    parameters for this run only, over the job's own."""
 
     triggered_by: Literal["manual", "api"] = "api"
+    parameters: dict[str, Any] | None = None
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -291,6 +315,16 @@ def query_int(value: str | None, field: str, default: int | None, minimum: int =
     if number < minimum:
         raise Invalid(f"{field}: must be {minimum} or more", field)
     return min(number, MAX_DATABASE_INT)
+
+
+SERVER_SET_FIELDS = ("pipeline_sha256", "code_generated_at")
+
+
+def refuse_server_set(payload: Any) -> None:
+    """A 400 naming the first field of ``payload`` that only the server sets."""
+    for field in SERVER_SET_FIELDS:
+        if isinstance(payload, dict) and field in payload:
+            raise Invalid(f"{field}: set by the server when python_code is saved; do not send it", field)
 
 
 def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

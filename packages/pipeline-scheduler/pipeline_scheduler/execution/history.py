@@ -10,6 +10,7 @@ from ..api.payloads import MAX_DATABASE_INT, query_int
 from ..errors import Conflict, Invalid, NotFound
 from ..paths import remove_files
 from ..storage.store import Store
+from .notebooks.artifacts import Artifacts
 from ..storage.tables import ACTIVE_STATUSES, FINISHED_STATUSES
 
 RUN_STATUSES = ACTIVE_STATUSES + FINISHED_STATUSES
@@ -19,8 +20,9 @@ DEFAULT_LIST = 200
 
 
 class RunHistory:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, artifacts: Artifacts) -> None:
         self._store = store
+        self._artifacts = artifacts  # removed with their runs
 
     def list(self, *, job_id: str | None = None, status: str | None = None, limit: str | None = None,
              before: str | None = None) -> dict[str, Any]:
@@ -40,11 +42,16 @@ class RunHistory:
         if row.status in ACTIVE_STATUSES:
             raise Conflict(f"run {row.id} is {row.status}; cancel it before deleting it", "run_id")
         remove_files(self._store.delete_finished_runs(run_id=row.id))
+        self._artifacts.remove([(row.job_id, row.execution_id)])
 
     def delete_all(self, job_id: str | None = None) -> int:
         """Delete every finished run (of one job when given); active runs are kept."""
         logs = self._store.delete_finished_runs(job_id=job_id)
         remove_files(logs)
+        if job_id is None:
+            self._artifacts.sweep_all(self._store.execution_ids)
+        else:
+            self._artifacts.sweep(job_id, self._store.execution_ids)
         return len(logs)
 
     def log_chunk(self, run_id: str, offset: str | None, limit: int = 1 << 20) -> tuple[bytes, int, str]:

@@ -35,11 +35,13 @@ from ..api.documents import iso, last_run_summary, run_document
 from ..batches import batch_after
 from ..errors import Conflict, NotFound, SchedulerError
 from ..events import EventBus
+from ..jobs.pipeline_source import PipelineSources
 from ..paths import remove_files
 from ..storage.store import Store
 from .executors import ExecutionContext, Executor, ExecutorRegistry
 from .launchers import Launcher, LocalLauncher, RunProcess, WorkerLost
 from .logs import LogLimiter, LogSpace
+from .notebooks.artifacts import artifacts_in
 from .orphans import RUN_MARKER, LeftoverSweeper
 from .retries import Attempt, RetryQueue, next_attempt_delay
 
@@ -87,6 +89,7 @@ class ActiveRun:
     attempt: int = 1
     retry_of: int | None = None  # the first attempt's run id
     log_dropped: int = 0  # bytes dropped from its log so far (max_log_bytes)
+    warning: str | None = None  # what it started with (its pipeline changed since its code was generated)
     finished: Future = field(default_factory=Future)
 
     def row(self) -> dict[str, Any]:
@@ -98,7 +101,7 @@ class ActiveRun:
                 "log_path": str(self.log_path) if self.log_path else None, "output_tail": None,
                 "fire_key": self.fire_key, "server_id": self.server_id,
                 "process_started_at": self.process_started_at, "attempt": self.attempt, "retry_of": self.retry_of,
-                "retry_at": None}
+                "retry_at": None, "warning": self.warning}
 
 
 @dataclass
@@ -134,6 +137,7 @@ class _Request:
     instants: tuple[float, ...] = ()
     missed: bool = False  # the instants passed while no server was dispatching: the job's catch-up policy
     uncounted: tuple[int, float, float] | None = None  # (count, first, last) missed instants not listed
+    overrides: dict[str, Any] | None = None  # fields of the job replaced for this run only (parameters)
 
 
 def fire_key(instant: float) -> str:
@@ -208,6 +212,7 @@ class RunManager:
         self._launcher = launcher or LocalLauncher()
         self._on_target = on_target or (lambda job_id, problem: None)  # the target was missing / was found
         self._sweeper = sweeper
+        self._sources = PipelineSources(context.root)
         self._retries = RetryQueue(self.start_attempt)
         self._logs = LogLimiter(settings.max_log_bytes, self._log_compacted)
         self._log_space = LogSpace(settings.log_dir, settings.max_log_space, store.oldest_logs, self._log_removed)
@@ -254,10 +259,12 @@ class RunManager:
         self._housekeeping.shutdown(wait=True)
 
     # -- public API (any thread) ------------------------------------------------------------
-    def submit(self, job_id: str, triggered_by: str, key: str | None = None) -> Future:
+    def submit(self, job_id: str, triggered_by: str, key: str | None = None,
+               overrides: dict[str, Any] | None = None) -> Future:
         """Ask for a run; the returned future resolves to :class:`Accepted` once it is recorded
-        (``Accepted.run`` is ``None`` when the job already has a run with fire key ``key``)."""
-        return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), fire_key=key))
+        (``Accepted.run`` is ``None`` when the job already has a run with fire key ``key``).
+        ``overrides`` replace fields of the job for this run only (checked by the caller)."""
+        return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), fire_key=key, overrides=overrides))
 
     def fire(self, job_id: str, instants: list[float], *, missed: bool = False,
              uncounted: tuple[int, float, float] | None = None) -> Future:
@@ -372,9 +379,10 @@ class RunManager:
                                                             "be read; save it again with PUT", "job_id"))
                     continue
                 runs = []
+                spec = {**job.spec, **request.overrides} if request.overrides else job.spec
                 for scheduled_for, key, skip_reason in _planned(request, job.spec):
                     run = ActiveRun(job.id, job.name, execution_id(job.name, request.received_at),
-                                    request.triggered_by, scheduled_for, request.received_at, job.kind, job.spec,
+                                    request.triggered_by, scheduled_for, request.received_at, job.kind, spec,
                                     fire_key=key, server_id=self._settings.server_id, attempt=request.attempt,
                                     retry_of=request.retry_of)
                     skip_reason = skip_reason or self._overlap_verdict(job.spec, len(self._per_job[job.id]))
@@ -487,6 +495,10 @@ class RunManager:
             if run.cancel_reason is not None:
                 return  # cancel() already recorded it
             run.status = "starting"
+        run.warning = self._sources.stale_warning(run.spec)
+        if run.warning and run.spec.get("on_stale") == "fail":
+            self._finish(run, "failure", f"not started: {run.warning} (on_stale 'fail')")
+            return
         try:
             executor = self._executors.get(run.kind)
             command = executor.command(run.job_id, run.execution_id, run.spec, self._context)
@@ -499,6 +511,9 @@ class RunManager:
         try:
             run.log_path.parent.mkdir(parents=True, exist_ok=True)
             run.log_path.touch()
+            if run.warning:
+                with open(run.log_path, "a", encoding="utf-8") as head:
+                    head.write(f"warning: {run.warning}\n")
         except OSError as error:
             log_path, run.log_path = run.log_path, None
             self._finish(run, "failure", f"cannot write the run's log {log_path}: {error.strerror or error}")
@@ -523,7 +538,7 @@ class RunManager:
         started = run.row()
         self._store.record_run(run.run_id, run.job_id, last_run_summary(started), status="running",
                                started_at=run.started_at, pid=process.pid, log_path=started["log_path"],
-                               process_started_at=run.process_started_at)
+                               process_started_at=run.process_started_at, warning=run.warning)
         self._events.publish({"type": "run", "run": run_document(started)})
         status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)
@@ -551,7 +566,8 @@ class RunManager:
             return meaning[0], meaning[1], exit_code
         if exit_code == 0:
             return "success", None, 0
-        return "failure", f"exited with code {exit_code}", exit_code
+        said = executor.failure_reason(run.job_id, run.execution_id, self._context)
+        return "failure", said or f"exited with code {exit_code}", exit_code
 
     def _finish(self, run: ActiveRun, status: str, reason: str | None, exit_code: int | None = None) -> None:
         """The one place a run ends: write it, free its slot, tell listeners."""
@@ -596,7 +612,10 @@ class RunManager:
     def _tidy(self, job_id: str, log_path: Path | None) -> None:
         """After a run: prune the job's old runs (``runs_retention``), keep all logs within ``max_log_space``."""
         if self._settings.runs_retention > 0:
-            remove_files(self._store.prune_runs(job_id, self._settings.runs_retention))
+            pruned = self._store.prune_runs(job_id, self._settings.runs_retention)
+            remove_files(pruned)
+            if pruned:
+                artifacts_in(self._context.state_dir).sweep(job_id, self._store.execution_ids)
         self._log_space.add(log_path)
 
     def _log_compacted(self, run_id: int, dropped: int) -> None:

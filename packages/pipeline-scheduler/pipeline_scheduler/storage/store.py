@@ -203,6 +203,11 @@ class Store:
             conn.execute(delete(RunRow).where(condition))
         return logs
 
+    def execution_ids(self, job_id: str) -> set[str]:
+        """The execution ids of a job's recorded runs (what their artifacts are filed under)."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(RunRow.execution_id).where(RunRow.job_id == job_id)))
+
     def interrupt_runs(self, server_ids: Iterable[str], reason: str) -> list[Row]:
         """Runs left queued or running by servers that are gone (``server_ids``, and runs of servers
         before 0.2 that recorded none) can never finish: mark them interrupted and return them."""

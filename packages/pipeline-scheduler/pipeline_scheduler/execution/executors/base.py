@@ -49,6 +49,10 @@ class Executor(ABC):
         """A status and reason for exit codes with a meaning of their own; ``None``: 0 success, else failure."""
         return None
 
+    def failure_reason(self, job_id: str, execution_id: str, context: ExecutionContext) -> str | None:
+        """What a failed run said about its failure (e.g. the notebook cell that raised); ``None``: its exit code."""
+        return None
+
     @abstractmethod
     def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         """The command for one run (``execution_id``) of the job (``spec`` as stored)."""

@@ -1,7 +1,7 @@
-"""A notebook under the root, executed top to bottom in its own kernel by :mod:`pipeline_scheduler.execution.notebook_runner`.
+"""A notebook under the root, executed top to bottom in a kernel by :mod:`pipeline_scheduler.execution.notebook_runner`.
 
-Cell outputs stream into the run's log as cells finish; the executed notebook is kept as
-``<state dir>/outputs/<job id>/<execution id>.ipynb``.
+Progress and cell outputs stream into the run's log; the executed notebook (and, with
+``html_export``, its HTML) are the run's artifacts, in ``<state dir>/outputs/<job id>/<execution id>/``.
 """
 
 from __future__ import annotations
@@ -9,11 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...api.payloads import JobSpec
+from ...api.payloads import JobSpec, is_notebook_target
 from ...errors import Invalid
 from ...paths import resolve_in_root
+from ..notebooks.artifacts import artifacts_in
+from ..notebooks.documents import notebook_kernel_name, read_notebook
+from ..notebooks.kernels import DEFAULT_KERNEL, kernel_language
+from ..notebooks.parameters import ParameterError, check_parameters, declared_parameters
 from .base import Command, ExecutionContext, Executor
 from .working_dir import working_dir
+
+RUNNER_MODULE = "pipeline_scheduler.execution.notebook_runner"
 
 
 class NotebookExecutor(Executor):
@@ -21,23 +27,44 @@ class NotebookExecutor(Executor):
     suffixes = (".ipynb",)
 
     def accepts(self, spec: JobSpec) -> bool:
-        return spec.python_code is None and (spec.pipeline_path or "").lower().endswith(self.suffixes)
+        return is_notebook_target(spec.pipeline_path, spec.python_code)
 
     def validate(self, spec: JobSpec, context: ExecutionContext) -> None:
         path = resolve_in_root(context.root, spec.pipeline_path or "", "pipeline_path")
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise Invalid(f"pipeline_path: {spec.pipeline_path} is not a readable notebook: {error}",
-                          "pipeline_path") from None
-        if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
-            raise Invalid(f"pipeline_path: {spec.pipeline_path} is not a notebook (no cells)", "pipeline_path")
+        notebook = read_notebook(path, spec.pipeline_path or "")
+        if spec.kernel_name:
+            language = kernel_language(spec.kernel_name)
+        else:
+            name = notebook_kernel_name(notebook) or DEFAULT_KERNEL
+            language = kernel_language(name, "kernel_name")
+        if spec.parameters:
+            if language.lower() != "python":
+                raise Invalid(f"parameters: only Python notebooks take parameters; this one runs a {language} "
+                              "kernel", "parameters")
+            check_notebook_parameters(notebook, spec.parameters)
 
     def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         notebook = resolve_in_root(context.root, spec["pipeline_path"], "pipeline_path")
-        output = context.state_dir / "outputs" / job_id / f"{execution_id}.ipynb"
-        timeout = spec.get("timeout")
-        argv = [context.python_executable, "-m", "pipeline_scheduler.execution.notebook_runner", str(notebook), str(output)]
-        if timeout:
-            argv += ["--cell-timeout", str(timeout)]
+        argv = [context.python_executable, "-m", RUNNER_MODULE, str(notebook),
+                str(artifacts_in(context.state_dir).directory(job_id, execution_id))]
+        if spec.get("kernel_name"):
+            argv += ["--kernel", spec["kernel_name"]]
+        if spec.get("parameters"):
+            argv += ["--parameters", json.dumps(spec["parameters"])]
+        if spec.get("timeout"):
+            argv += ["--cell-timeout", str(spec["timeout"])]
+        if spec.get("html_export"):
+            argv.append("--html")
         return Command(argv, working_dir(spec, context))
+
+    def failure_reason(self, job_id: str, execution_id: str, context: ExecutionContext) -> str | None:
+        return artifacts_in(context.state_dir).failure_reason(job_id, execution_id)
+
+
+def check_notebook_parameters(notebook: dict[str, Any], parameters: Any) -> None:
+    """Parameters checked against the notebook's ``parameters`` cell: a 400 naming the parameter."""
+    try:
+        check_parameters(parameters, declared_parameters(notebook))
+    except ParameterError as error:
+        field = f"parameters.{error.name}" if error.name else "parameters"
+        raise Invalid(f"parameters: {error}", field) from None
