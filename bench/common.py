@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from http.client import HTTPConnection, HTTPException
@@ -36,6 +37,17 @@ PREFIX = "/pipeline-scheduler/"
 # ``python_executable`` default (the server's sys.executable), every job: baselines compare like
 # with like. Run the benchmarks with the project's venv: ``.venv/bin/python bench/...``.
 PYTHON = sys.executable
+
+
+@dataclass(frozen=True)
+class PeerServer:
+    """How to start another scheduler (or a bare server) for a same-run comparison."""
+
+    python: str  # the interpreter of the peer's own venv
+    extension: str | None  # the server extension module to enable; None: a bare Jupyter Server
+    prefix: str  # where its REST API lives
+    ready: str  # a GET under ``prefix`` that answers 200 once the server is up
+    arguments: tuple[str, ...] = ()  # more server options (e.g. extensions to disable)
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -149,8 +161,8 @@ class ApiError(RuntimeError):
 class Client:
     """A tiny JSON client with the token header; one keep-alive connection per thread."""
 
-    def __init__(self, port: int, token: str, timeout: float = 300.0) -> None:
-        self.port, self.token, self.timeout = port, token, timeout
+    def __init__(self, port: int, token: str, timeout: float = 300.0, prefix: str = PREFIX) -> None:
+        self.port, self.token, self.timeout, self.prefix = port, token, timeout, prefix
         self._local = threading.local()
 
     def _connection(self) -> HTTPConnection:
@@ -173,7 +185,7 @@ class Client:
         for attempt in (1, 2):
             connection = self._connection()
             try:
-                connection.request(method, PREFIX + path, body=data if method in ("POST", "PUT") else None,
+                connection.request(method, self.prefix + path, body=data if method in ("POST", "PUT") else None,
                                    headers=headers)
                 response = connection.getresponse()
                 return response.status, response.read()
@@ -258,12 +270,17 @@ class Server:
     ``root``, so that both share ``<root>/.amphi/scheduler.sqlite``); it is then neither created
     nor removed here. The server's own files (log, Jupyter config/runtime dirs) stay in its own
     temporary ``base``.
+
+    ``peer``: run another scheduler instead of ours (its own venv's interpreter and extension, see
+    ``bench/peers.py``), or a bare Jupyter Server when the peer names no extension.
     """
 
     def __init__(self, *, keep: bool = False, verbose: bool = False, startup_timeout: float = 90.0,
-                 root: Path | None = None, label: str = "server", **scheduler_options: Any) -> None:
+                 root: Path | None = None, label: str = "server", peer: PeerServer | None = None,
+                 **scheduler_options: Any) -> None:
         self.keep, self.verbose, self.startup_timeout, self.label = keep, verbose, startup_timeout, label
-        self.options = {"timezone": "UTC", **scheduler_options}
+        self.peer = peer
+        self.options = {"timezone": "UTC", **scheduler_options} if peer is None else {}
         self.token = secrets.token_hex(24)
         self.port = free_port()
         self.base = Path(tempfile.mkdtemp(prefix="amphi-bench-"))
@@ -274,7 +291,7 @@ class Server:
             self.root = Path(root)
         self.log_path = self.base / "server.log"
         self.process: subprocess.Popen | None = None
-        self.client = Client(self.port, self.token)
+        self.client = Client(self.port, self.token, prefix=peer.prefix if peer else PREFIX)
 
     # context manager
     def __enter__(self) -> Server:
@@ -295,18 +312,24 @@ class Server:
         return relative
 
     def start(self) -> None:
-        ensure_version_file()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR), env.get("PYTHONPATH")]))
+        if self.peer is None:
+            ensure_version_file()
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR), env.get("PYTHONPATH")]))
+        else:
+            env.pop("PYTHONPATH", None)
         # Isolate from the user's Jupyter configuration and runtime files (and their lab settings).
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
             directory = self.base / name.lower()
             directory.mkdir()
             env[name] = str(directory)
         env["JUPYTER_PLATFORM_DIRS"] = "1"
+        python, extension = (PYTHON, "pipeline_scheduler") if self.peer is None else (self.peer.python,
+                                                                                      self.peer.extension)
         command = [
-            PYTHON, "-m", "jupyter_server",
-            "--ServerApp.jpserver_extensions=pipeline_scheduler=True",
+            python, "-m", "jupyter_server",
+            *([f"--ServerApp.jpserver_extensions={extension}=True"] if extension else []),
+            *(self.peer.arguments if self.peer else ()),
             "--ServerApp.allow_root=True", "--ServerApp.open_browser=False",
             f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
@@ -320,7 +343,7 @@ class Server:
                 raise RuntimeError(f"the server exited with {self.process.returncode} during start-up:\n"
                                    f"{self.log_tail()}")
             try:
-                status, _ = self.client.raw("GET", "health")
+                status, _ = self.client.raw("GET", self.peer.ready if self.peer else "health")
                 if status == 200:
                     self.settle()
                     return
