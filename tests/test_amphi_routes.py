@@ -240,3 +240,10 @@ async def test_unknown_routes_still_need_credentials(api, jp_fetch) -> None:
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch("pipeline-scheduler", "nothing-here", headers={"Authorization": "token wrong"})
     assert refused.value.code in (401, 403)
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "components-config"), ("GET", "components-file"),
+                                              ("DELETE", "config")])
+async def test_a_method_a_route_does_not_serve_is_a_json_405(api, method: str, path: str) -> None:
+    code, answer = await api(method, path)
+    assert code == 405 and answer == {"error": "Method Not Allowed", "field": None}
