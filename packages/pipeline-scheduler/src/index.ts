@@ -29,6 +29,7 @@ import { SchedulerAPI, SchedulerError } from './api';
 import { SchedulerController } from './controller';
 import { resumeIcon, schedulerIcon } from './icons';
 import { describeError, SchedulerModel } from './model';
+import { chosenServerSettings } from './serverSettings';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
@@ -66,7 +67,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IStateDB,
     IToolbarWidgetRegistry
   ],
-  activate: (
+  activate: async (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
@@ -77,12 +78,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     browserFactory: IFileBrowserFactory | null,
     stateDB: IStateDB | null,
     toolbarRegistry: IToolbarWidgetRegistry | null
-  ): void => {
+  ): Promise<void> => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
 
     const api = new SchedulerAPI({
-      serverSettings: app.serviceManager.serverSettings,
+      serverSettings: await chosenServerSettings(
+        app.serviceManager.serverSettings,
+        settingRegistry,
+        PLUGIN_ID
+      ),
       translator
     });
     const model = new SchedulerModel({
