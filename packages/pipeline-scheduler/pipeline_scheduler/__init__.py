@@ -10,7 +10,7 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["__version__", "PipelineSchedulerApp"]
+__all__ = ["__version__", "PipelineSchedulerApp", "Scheduler", "SchedulerError"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,7 +18,18 @@ def __getattr__(name: str) -> Any:
         from .extension import PipelineSchedulerApp
 
         return PipelineSchedulerApp
+    if name in ("Scheduler", "SchedulerError"):
+        from . import client
+
+        return getattr(client, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext pipeline_scheduler``: the ``%schedule`` / ``%%schedule`` magic."""
+    from .magics import ScheduleMagics
+
+    ipython.register_magics(ScheduleMagics)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
