@@ -5,6 +5,7 @@ field and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,29 @@ async def test_readers_never_see_half_a_config(api) -> None:
 
     await asyncio.gather(read_while_writing(), write_all())
     assert seen and set(seen) <= {DEFAULT_CONFIG, *texts}
+
+
+async def test_add_and_remove_a_component_as_amphi_s_panel_calls_it(jp_fetch, jp_root_dir: Path) -> None:
+    """The calls of @amphi/components-panel (amphi-etl 0.9.8): a token header, JSON bodies, ?filename=."""
+    async def call(method: str, path: str, body: Any = None, **params: str) -> Any:
+        response = await jp_fetch("pipeline-scheduler", path, method=method, params=params,
+                                  body=None if body is None else json.dumps(body),
+                                  headers={"Authorization": "token secret-test-token",
+                                           **({"Content-Type": "application/json"} if body is not None else {})})
+        return json.loads(response.body)
+
+    current = (await call("GET", "components-config"))["content"]
+    name = "amphi_component_1733412345678.tsx"
+    saved = await call("POST", "components-file", {"filename": name, "content": "export default {};\n"})
+    added = current.replace("sources = [\n]", f'sources = [\n  "./components/{name}",\n]', 1)
+    assert await call("POST", "components-config", {"content": added}) == {"success": True}
+    assert (jp_root_dir / saved["path"]).read_text() == "export default {};\n"
+    assert f"./components/{name}" in (await call("GET", "components-config"))["content"]
+
+    assert await call("POST", "components-config", {"content": current}) == {"success": True}
+    assert await call("DELETE", "components-file", filename=name) == {"success": True}
+    assert not (jp_root_dir / saved["path"]).exists()
+    assert (jp_root_dir / ".amphi" / "config.toml").read_text() == DEFAULT_CONFIG
 
 
 # -- the rest of 0.9.7's surface: every route answers, with 0.9.7's shapes -------------------------

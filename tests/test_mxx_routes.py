@@ -148,6 +148,49 @@ async def test_remove_refuses_a_job_others_depend_on(api, write_script) -> None:
     assert (await api("GET", "jobs/up"))[0] == 200
 
 
+GATE_PLUGIN = """
+from pipeline_scheduler.runner import Plugin, PluginParams, hook
+
+
+class Gate(Plugin):
+    name = "gate"
+
+    class Params(PluginParams):
+        flag: str = "ready"
+
+    @hook("can_run")
+    def check(self, ctx):
+        return None
+"""
+
+
+async def test_plugins_filter_by_type_as_mxx_did(api, jp_root_dir: Path) -> None:
+    _, every = await api("GET", "plugins")
+    _, builtin = await api("GET", "plugins", type="builtin")
+    _, custom = await api("GET", "plugins", type="custom")
+    assert builtin["plugins"] and all(plugin["source"] == "builtin" for plugin in builtin["plugins"])
+    assert custom["plugins"] == [p for p in every["plugins"] if p["source"] == "custom"]
+    assert len(builtin["plugins"]) + len(custom["plugins"]) == len(every["plugins"])
+    assert (await api("GET", "plugins", type="all"))[1] == every
+    code, refused = await api("GET", "plugins", type="mine")
+    assert code == 400 and refused["field"] == "type"
+
+
+@pytest.fixture
+def plugins_dir(jp_root_dir: Path) -> Path:
+    directory = jp_root_dir / ".amphi" / "plugins"
+    directory.mkdir(parents=True)
+    (directory / "gate.py").write_text(GATE_PLUGIN)
+    return directory
+
+
+async def test_custom_plugins_are_listed_under_custom(plugins_dir: Path, api) -> None:
+    _, custom = await api("GET", "plugins", type="custom")
+    assert [plugin["name"] for plugin in custom["plugins"]] == ["gate"]
+    _, builtin = await api("GET", "plugins", type="builtin")
+    assert "gate" not in [plugin["name"] for plugin in builtin["plugins"]]
+
+
 @pytest.mark.parametrize("jobs_env", [{"MXX_JOBS_DIR": "mxx-jobs"}])
 async def test_mxx_jobs_dir_is_read(api, jp_root_dir: Path, jobs_env: dict) -> None:
     _, config = await api("GET", "config")

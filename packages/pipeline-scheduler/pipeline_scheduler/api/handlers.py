@@ -361,9 +361,17 @@ class RegistryCancelHandler(SchedulerHandler):
 
 
 class PluginsHandler(SchedulerHandler):
+    """``?type=builtin|custom`` keeps those plugins only, as the MXX server's ``GET plugins`` did."""
+
     @endpoint
     async def get(self) -> None:
-        self.reply(self.scheduler.plugins.to_dict())
+        kind = self.get_query_argument("type", None) or "all"
+        if kind not in ("all", "builtin", "custom"):
+            raise Invalid("type: one of all, builtin, custom", "type")
+        document = self.scheduler.plugins.to_dict()
+        if kind != "all":
+            document["plugins"] = [plugin for plugin in document["plugins"] if plugin["source"] == kind]
+        self.reply(document)
 
 
 class HealthHandler(SchedulerHandler):
