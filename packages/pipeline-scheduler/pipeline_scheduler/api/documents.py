@@ -7,7 +7,7 @@ splices in the two fields that change without a write to the job (next fire time
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,17 +37,21 @@ def job_document(spec: Mapping[str, Any], *, job_id: str, name: str, kind: str, 
 
 
 def splice_job(document: str, last_run: str | None, tz_name: str, next_run_time: float | None,
-               broken: str | None = None) -> str:
-    """Complete a stored job document with its live fields (``broken`` only when the job is)."""
+               broken: str | None = None, *, code_stale: bool | None = None) -> str:
+    """Complete a stored job document with its live fields (``broken`` only when the job is,
+    ``code_stale`` only for jobs whose code was generated from a pipeline)."""
     upcoming = iso(next_run_time, tz_name)
     tail = f',"broken":{orjson.dumps(broken).decode()}' if broken else ""
+    if code_stale is not None:
+        tail += f',"code_stale":{"true" if code_stale else "false"}'
     return (f'{document[:-1]},"next_run_time":{"null" if upcoming is None else chr(34) + upcoming + chr(34)},'
             f'"last_run":{last_run or "null"}{tail}}}')
 
 
-def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None, str | None]]) -> bytes:
-    """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows."""
-    return ('{"jobs":[' + ",".join(splice_job(*row) for row in rows) + "]}").encode()
+def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None, str | None]],
+              code_stale: Callable[[str], bool | None]) -> bytes:
+    """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows; ``code_stale`` of a stored document."""
+    return ('{"jobs":[' + ",".join(splice_job(*row, code_stale=code_stale(row[0])) for row in rows) + "]}").encode()
 
 
 def run_document(run: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,6 +79,7 @@ def run_document(run: Mapping[str, Any]) -> dict[str, Any]:
         "retry_at": iso(run.get("retry_at")),
         "log_truncated": run.get("log_truncated"),
         "notification_error": run.get("notification_error"),
+        "warning": run.get("warning"),
     }
 
 

@@ -4,6 +4,8 @@ Rendering 10,000 jobs from the database takes a noticeable fraction of a second,
 requests usually only a few jobs change: a fire moves one job's next run time, a run changes one
 job's last run. So each job's JSON is kept in memory and only the jobs marked changed are read
 again; the full list is re-joined only when something changed since it was last served.
+A job whose code was generated from a pipeline is also read again when its ``code_stale`` turns,
+which costs a ``stat`` of each such pipeline per request (:class:`PipelineSources` caches hashes).
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from ..api.documents import jobs_list, splice_job
 from ..storage.store import Store
+from .pipeline_source import PipelineSources, recorded_source
 
 
 class JobListing:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, sources: PipelineSources) -> None:
         self._store = store
+        self._sources = sources
+        self._pipelines: dict[str, tuple[str, str, bool]] = {}  # job id -> (pipeline, its hash, code_stale shown)
         self._render_lock = threading.Lock()  # one rebuild at a time
         self._marks_lock = threading.Lock()  # guards what changed since; never held during I/O
         self._loaded = False
@@ -47,8 +53,12 @@ class JobListing:
 
     def render(self) -> bytes:
         if self.shared:
-            return jobs_list(self._store.job_documents())
+            return jobs_list(self._store.job_documents(), self._sources.stale_in)
         with self._render_lock:
+            turned = [job_id for job_id, (path, sha256, shown) in self._pipelines.items()
+                      if self._sources.changed(path, sha256) != shown]
+            if turned:
+                self.mark(turned)
             with self._marks_lock:
                 if self._rendered is not None:
                     return self._rendered
@@ -66,7 +76,8 @@ class JobListing:
 
     def _reload(self) -> None:
         rows = self._store.job_documents(with_keys=True)
-        self._fragments = {row.id: splice_job(*row[2:]) for row in rows}
+        self._pipelines = {}
+        self._fragments = {row.id: self._fragment(row) for row in rows}
         self._order = [(row.created_at, row.id) for row in rows]
         self._positions = {job_id: key for key in self._order for job_id in (key[1],)}
 
@@ -79,8 +90,19 @@ class JobListing:
                 del self._order[bisect.bisect_left(self._order, key)]
             if row is None:
                 self._fragments.pop(job_id, None)
+                self._pipelines.pop(job_id, None)
                 continue
             key = (row.created_at, row.id)
             bisect.insort(self._order, key)
             self._positions[job_id] = key
-            self._fragments[job_id] = splice_job(*row[2:])
+            self._fragments[job_id] = self._fragment(row)
+
+    def _fragment(self, row: Any) -> str:
+        """A job's JSON with its live fields; a job generated from a pipeline is watched for ``code_stale``."""
+        source = recorded_source(row.document)
+        self._pipelines.pop(row.id, None)
+        if source is None:
+            return splice_job(*row[2:])
+        stale = self._sources.changed(*source)
+        self._pipelines[row.id] = (*source, stale)
+        return splice_job(*row[2:], code_stale=stale)

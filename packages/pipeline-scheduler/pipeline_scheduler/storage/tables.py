@@ -95,6 +95,7 @@ class RunRow(Base):
     retry_at: Mapped[float | None] = mapped_column(Float, default=None)  # when its next attempt is due
     log_truncated: Mapped[int | None] = mapped_column(Integer, default=None)  # bytes dropped from the log
     notification_error: Mapped[str | None] = mapped_column(Text, default=None)
+    warning: Mapped[str | None] = mapped_column(Text, default=None)  # what the run started with, e.g. stale code
 
 
 class DependencyRow(Base):
