@@ -103,6 +103,10 @@ cmd = "python generate_report.py"
 # No schedule - trigger manually
 """
 REPORT_SCRIPT = "print('report generated')\n"
+API_SCHEDULE_A_JOB = {"job_id": "my_job_1",
+                      "config": {"lifetime": {"lifetime": 3600}, "os": {"cmd": "echo test"}},
+                      "schedule": {"trigger": "cron", "hour": 10, "minute": 30},
+                      "replace_existing": False}
 EXAMPLE_4_REGISTRATION = {"job_id": "custom_job",
                           "config": {"lifetime": {"lifetime": 60}, "os": {"cmd": "echo Custom job"}},
                           "schedule": {"trigger": "interval", "minutes": 10}}
@@ -234,6 +238,15 @@ async def test_002_example_4_programmatic_registration(api) -> None:
     assert status == 200 and job["id"] == "custom_job" and job["trigger"].startswith("Every 10 minutes")
     run, log = await trigger_and_wait(api, "custom_job")
     assert run["status"] == "success" and "Custom job" in log
+
+
+async def test_002_api_reference_schedule_a_job_body(api) -> None:
+    status, job = await api("POST", "registry", API_SCHEDULE_A_JOB)
+    assert status == 200 and job["id"] == "my_job_1" and job["trigger"].startswith("At 10:30")
+    status, again = await api("POST", "registry", API_SCHEDULE_A_JOB)  # replace_existing: false
+    assert status == 409 and again["field"] == "job_id"
+    run, log = await trigger_and_wait(api, "my_job_1")
+    assert run["status"] == "success" and "test" in log
 
 
 # -- seed 000 (LDX): execution ids of triggered jobs -------------------------------------------------
@@ -429,6 +442,15 @@ def test_001_mxx_style_plugin_files_are_reported_not_silently_skipped(root: Path
     listing = json.loads(done.stdout)
     assert "good" in [plugin["name"] for plugin in listing["plugins"]]
     assert any("ld_mxx.py" in error["origin"] and "mxx" in error["error"] for error in listing["errors"])
+
+
+def test_000_schedule_is_metadata_the_same_config_runs_by_hand(root: Path, jobs: Path) -> None:
+    """LDX: "Schedule is NOT a plugin ... allows same config to run in CLI or server mode": the quick
+    start's scheduled job, run by hand, runs now (the server test above schedules the same file)."""
+    config = write(jobs / "daily_backup.toml", QUICK_START_DAILY_BACKUP)
+    code, outcome, output = outcome_of(root, config)
+    assert code == 0 and outcome["status"] == "success" and "Daily backup started" in output
+    assert "schedule" not in outcome["plugins"]
 
 
 # -- seed 000 (LDX): lifecycle, all-or-nothing, plugins reaching each other, templates ---------------------
