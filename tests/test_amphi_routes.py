@@ -123,6 +123,13 @@ async def test_bad_component_name_is_refused_and_writes_nothing(api, jp_root_dir
     assert not (jp_root_dir.parent / "escape.tsx").exists()
 
 
+async def test_component_body_must_be_an_object(api, jp_root_dir: Path) -> None:
+    before = tree(jp_root_dir)
+    code, answer = await api("POST", "components-file", [{"filename": "c.tsx", "content": "x"}])
+    assert code == 400 and answer == {"error": "the request body must be a JSON object", "field": None}
+    assert tree(jp_root_dir) == before
+
+
 @pytest.mark.parametrize(("content", "status"), [(None, 400), ("", 400), (7, 400), ("a\x00", 400),
                                                  ("y" * (MAX_COMPONENT_BYTES + 1), 413)])
 async def test_bad_component_content_is_refused(api, jp_root_dir: Path, content: Any, status: int) -> None:

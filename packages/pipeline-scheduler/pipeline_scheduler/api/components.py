@@ -71,14 +71,14 @@ class ComponentFiles:
         return {"content": path.read_bytes().decode("utf-8", errors="replace")}
 
     def write_config(self, payload: Any) -> dict[str, Any]:
-        content = _content(payload, allow_empty=True)
+        content = _content(_object(payload), allow_empty=True)
         path = resolve_in_root(self._root, CONFIG_PATH, "config", must_exist=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, content)
         return {"success": True}
 
     def save_component(self, payload: Any) -> dict[str, Any]:
-        filename = _filename(payload.get("filename") if isinstance(payload, dict) else None)
+        filename = _filename(_object(payload).get("filename"))
         content = _content(payload, allow_empty=False)
         path = self._component_path(filename)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,9 +96,13 @@ class ComponentFiles:
         return resolve_in_root(self._root, f"{COMPONENTS_DIR}/{filename}", "filename", must_exist=False)
 
 
-def _content(payload: Any, *, allow_empty: bool) -> str:
+def _object(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
-        raise Invalid("the request body must be a JSON object", None)
+        raise Invalid("the request body must be a JSON object")
+    return payload
+
+
+def _content(payload: dict[str, Any], *, allow_empty: bool) -> str:
     if "content" not in payload:
         raise Invalid("content: required (the file's text)", "content")
     content = payload["content"]
