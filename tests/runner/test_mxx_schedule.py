@@ -52,6 +52,8 @@ def apschedulers(fields: dict, zone: str = "UTC") -> list[datetime]:
     {"day_of_week": 2},  # only a weekday: midnight, as APScheduler fills finer fields with their minimum
     {"hour": "*/6", "day_of_week": "tue,thu", "month": "3-4"},
     {"hour": 9, "day": "*/2"},
+    {"hour": 9, "day": "*/2", "day_of_week": 0},  # a day field starting with * : both, in crontab too
+    {"hour": 9, "day": "*/3", "day_of_week": "sat,sun"},
     {"second": "*/20", "minute": 1, "day_of_week": 3},
 ])
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])

@@ -11,8 +11,8 @@ config by hand runs it now). Three spellings are accepted::
 * ``trigger = "cron"`` with any of ``second minute hour day month day_of_week`` (integers or
   field text such as ``"*/15"``, ``"1,15"``), as the MXX server read them: with APScheduler's
   ``CronTrigger`` meaning, so ``day_of_week`` counts **0 = Monday … 6 = Sunday** (or names,
-  ``"mon-fri"``), and ``day`` with ``day_of_week`` means days matching both (refused: a crontab
-  fires on days matching either, so the two cannot be said together here);
+  ``"mon-fri"``), and ``day`` with ``day_of_week`` means days matching both (a crontab says so only
+  when ``day`` starts with ``*``, as ``"*/2"``: any other ``day`` with a ``day_of_week`` is refused);
 * or ``cron`` = a crontab string of 5 fields (``m h dom mon dow``) or 6 (seconds first), with
   crontab's meaning: **0 and 7 = Sunday**. Fields and ``cron`` cannot be mixed.
 * ``trigger = "interval"`` with any of ``seconds minutes hours days`` (non-negative integers, at
@@ -154,7 +154,7 @@ def parse_schedule(data: Any, *, file: str | None = None) -> Schedule:
     fields = {name: _check_cron_field(name, data[name], fail) for name in given_cron if name != "day_of_week"}
     if "day_of_week" in data:
         fields["day_of_week"] = _check_weekdays(data["day_of_week"], fail)
-        if fields.get("day", "*") != "*" and fields["day_of_week"] != "*":
+        if not fields.get("day", "*").startswith("*") and fields["day_of_week"] != "*":
             raise fail("day and day_of_week together fire, in APScheduler (MXX), only on days matching both, "
                        "but in a crontab on days matching either: keep one of them, or write "
                        "cron = \"m h dom mon dow\" for crontab's meaning", "day_of_week")
