@@ -121,7 +121,7 @@ async def test_cancel_a_run_by_number_and_unknown_targets(cli, api, write_script
     code, _, err = await cli("cancel", "adhoc")
     assert code == 2 and "on demand" in err and "nothing to cancel" in err
     code, _, err = await cli("cancel", "999999")
-    assert code == 2 and "no job with the name or id '999999'" in err
+    assert code == 2 and "no run 999999, and no job with the name or id '999999'" in err
     code, _, err = await cli("status", "nosuch_20260101_000000_0123abcd")
     assert code == 2 and "no run with the execution id" in err
     code, _, err = await cli("list", "--type", "sometimes")

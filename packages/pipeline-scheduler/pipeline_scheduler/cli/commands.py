@@ -750,7 +750,13 @@ def cancel(target: str = typer.Argument(..., metavar="RUN|JOB",
             if State.as_json:
                 return show_json(cancelled)
             return say(f"✓ Cancelled {run_label(cancelled)} ({status_text(cancelled.get('status'))})")
-    done = cancel_job(client, target)
+    try:
+        done = cancel_job(client, target)
+    except ClientError as error:
+        if error.status == 404 and target.isdigit():
+            raise ClientError(f"no run {target}, and no job with the name or id {target!r}", 404, "job",
+                              hint=f"`{PROG} runs` lists the runs, `{PROG} list` the jobs") from None
+        raise
     if State.as_json:
         return show_json(done)
     job = done["job"]
