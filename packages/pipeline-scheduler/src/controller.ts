@@ -18,6 +18,7 @@ import { SchedulerAPI, SchedulerError } from './api';
 import { dependentsOf, idsIn, plainError, quotedList, withJobNames } from './messages';
 import { describeError, SchedulerModel } from './model';
 import { emptyForm, formFromJob, IJobFormState, payloadFromForm } from './payload';
+import { jobsOfPipeline } from './pipelineSaves';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
@@ -132,6 +133,76 @@ export class SchedulerController {
   }
 
   /**
+   * Generate the code of jobs made from the pipeline at `path` again and
+   * save it: one generation, one `PUT` per job. `jobs`: those jobs only;
+   * otherwise every job that runs the pipeline.
+   */
+  async regenerateCode(
+    path: string,
+    jobs?: ReadonlyArray<IJob>
+  ): Promise<IJob[]> {
+    const targets =
+      jobs ??
+      jobsOfPipeline(
+        this.model.loaded ? this.model.jobs : await this.api.listJobs(),
+        path
+      );
+    if (!targets.length) {
+      return [];
+    }
+    const code = await this.generateCode(path);
+    const updated = await Promise.all(
+      targets.map(job => this.api.updateJob(job.id, { python_code: code }))
+    );
+    updated.forEach(job => this.model.upsert(job));
+    return updated;
+  }
+
+  /** Regenerate the jobs of a pipeline that was just saved, and say so. */
+  async pipelineSaved(path: string): Promise<void> {
+    let updated: IJob[];
+    try {
+      updated = await this.regenerateCode(path);
+    } catch (reason) {
+      Notification.warning(
+        this.trans.__(
+          'Could not update the code of the scheduled jobs of %1: %2',
+          PathExt.basename(path),
+          this.describe(reason)
+        ),
+        { autoClose: 8000 }
+      );
+      return;
+    }
+    if (updated.length) {
+      Notification.info(
+        this.trans._n(
+          'Updated the code of %1 scheduled job from %2.',
+          'Updated the code of %1 scheduled jobs from %2.',
+          updated.length,
+          PathExt.basename(path)
+        ),
+        { autoClose: 4000 }
+      );
+    }
+  }
+
+  /** The "Regenerate" action of a job whose code is older than its pipeline. */
+  async regenerateJob(job: IJob): Promise<void> {
+    await this._attempt(
+      this.trans.__('Could not regenerate the code of "%1"', job.name),
+      async () => {
+        await this.regenerateCode(job.pipeline_path!, [job]);
+        Notification.success(
+          this.trans.__('Regenerated the code of "%1" from %2.', job.name, job.pipeline_path!),
+          { autoClose: 4000 }
+        );
+      },
+      undefined
+    );
+  }
+
+  /**
    * Pick a file with JupyterLab's file dialog.
    *
    * @param showAll - List every file, not only the kinds the scheduler runs.
@@ -233,8 +304,7 @@ export class SchedulerController {
       async () => {
         if (isPipelinePath(job.pipeline_path)) {
           if (this.canGenerateCode) {
-            const code = await this.generateCode(job.pipeline_path!);
-            this.model.upsert(await this.api.updateJob(job.id, { python_code: code }));
+            await this.regenerateCode(job.pipeline_path!, [job]);
           } else {
             Notification.warning(
               this.trans.__(

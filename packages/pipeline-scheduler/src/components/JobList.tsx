@@ -9,6 +9,7 @@ import {
   jsonIcon,
   notebookIcon,
   pythonIcon,
+  refreshIcon,
   runIcon,
   searchIcon,
   yamlIcon
@@ -17,9 +18,10 @@ import {
 import type { SchedulerController } from '../controller';
 import { jobWords } from '../describe';
 import { filterJobs, isBroken, JobSort, JobStatusFilter } from '../filters';
-import { formatDuration, splitPath } from '../format';
+import { formatDateTime, formatDuration, splitPath } from '../format';
 import { pipelineIcon } from '../icons';
 import { plainError } from '../messages';
+import { isCodeStale } from '../pipelineSaves';
 import { IJob } from '../tokens';
 import { ChoiceSelect, IconButton, RelativeTime, StatusBadge, useNow, useSignal } from './common';
 import { VirtualList } from './VirtualList';
@@ -365,6 +367,15 @@ function JobCard(props: {
         <div className="jp-PipelineScheduler-jobLine jp-PipelineScheduler-muted" data-testid="job-path">
           <Icon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
           {path ? <PathText path={path} /> : trans.__('(inline code)')}
+          {isCodeStale(job) && (
+            <StaleCode
+              job={job}
+              controller={controller}
+              trans={trans}
+              busy={busy}
+              onRegenerate={() => act(() => controller.regenerateJob(job))}
+            />
+          )}
         </div>
       )}
       <div
@@ -403,5 +414,49 @@ function JobCard(props: {
         </span>
       </div>
     </div>
+  );
+}
+
+/**
+ * The mark of a job whose pipeline changed since its code was generated,
+ * and the one-click action that generates it again.
+ */
+function StaleCode(props: {
+  job: IJob;
+  controller: SchedulerController;
+  trans: TranslationBundle;
+  busy: boolean;
+  onRegenerate: () => void;
+}): JSX.Element {
+  const { job, controller, trans } = props;
+  const generated = formatDateTime(String(job.code_generated_at ?? ''), { seconds: true });
+  const canGenerate = controller.canGenerateCode;
+  return (
+    <span className="jp-PipelineScheduler-staleCode" data-testid="code-stale">
+      <span
+        className="jp-PipelineScheduler-badge jp-PipelineScheduler-badge-stale"
+        title={trans.__(
+          'The pipeline changed since the code of this job was generated (%1): its runs still run the old code.',
+          generated
+        )}
+      >
+        {trans.__('code out of date')}
+      </span>
+      <button
+        type="button"
+        className="jp-PipelineScheduler-linkButton"
+        disabled={props.busy || !canGenerate}
+        title={
+          canGenerate
+            ? trans.__('Generate the code of "%1" again from %2', job.name, String(job.pipeline_path))
+            : trans.__('Regenerating needs the Amphi pipeline editor, which is not available')
+        }
+        onClick={props.onRegenerate}
+        data-testid="regenerate"
+      >
+        <refreshIcon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
+        {trans.__('Regenerate')}
+      </button>
+    </span>
   );
 }
