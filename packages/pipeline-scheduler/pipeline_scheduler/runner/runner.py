@@ -7,8 +7,8 @@
 - ``env_load``: plugins prepare ``ctx.env`` and other state; nothing may be started yet.
 - ``can_run``: **all or nothing** — every hook is asked; if any returns ``False`` (or raises
   :class:`SkipRun`), nothing starts, the run is ``skipped`` (exit 75) with every reason.
-- ``startup``: plugins start their work (processes, checks). A hook that fails stops the stage
-  (later startup hooks do not run) and the run fails.
+- ``startup`` (``action`` in MXX plugins): plugins start their work (processes, checks). A hook
+  that fails stops the stage (later startup hooks do not run) and the run fails.
 - the loop, every ``poll_interval`` seconds: it ends when a ``should_stop`` hook returns ``True``,
   when every waited-for (foreground) process has exited or one exited non-zero, or when the run is
   cancelled (``RunOptions.stop_event``) or terminated (SIGTERM/SIGINT). A run with neither
