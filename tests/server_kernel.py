@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.blocking import BlockingKernelClient
-
 from server_process import ServerProcess
 
 
@@ -31,14 +30,14 @@ class ServerKernel:
         self.client.wait_for_ready(timeout=60)
 
     def run(self, code: str, timeout: float = 90) -> tuple[str, str]:
-        """Execute ``code`` in the kernel: (its stdout, its error as ``Name: message`` or "")."""
+        """Execute ``code`` in the kernel: (its stdout, its stderr and error as ``Name: message``)."""
         out: list[str] = []
         error: list[str] = []
 
         def collect(message: dict[str, Any]) -> None:
             kind, content = message["msg_type"], message["content"]
-            if kind == "stream" and content["name"] == "stdout":
-                out.append(content["text"])
+            if kind == "stream":
+                (out if content["name"] == "stdout" else error).append(content["text"])
             elif kind == "error":
                 error.append(f"{content['ename']}: {content['evalue']}")
 

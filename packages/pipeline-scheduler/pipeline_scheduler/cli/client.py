@@ -3,6 +3,7 @@ with the Python API and the IPython magic, which must not import Typer or Rich).
 
 from __future__ import annotations
 
-from ..client.http import SchedulerClient, SchedulerError as ClientError
+from ..client.http import SchedulerClient
+from ..client.http import SchedulerError as ClientError
 
 __all__ = ["ClientError", "SchedulerClient"]

@@ -4,7 +4,8 @@ zones, ``KEY=VALUE`` pairs, and jobs by name or id."""
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
 
@@ -35,7 +36,7 @@ interval_fields = _usage_error(words.interval_fields)
 parse_when = _usage_error(words.parse_when)
 
 
-def parse_env(pairs: List[str]) -> dict[str, str]:
+def parse_env(pairs: list[str]) -> dict[str, str]:
     env = {}
     for pair in pairs:
         name, equals, value = pair.partition("=")
@@ -45,7 +46,7 @@ def parse_env(pairs: List[str]) -> dict[str, str]:
     return env
 
 
-def parse_after(refs: List[str], client: SchedulerClient) -> list[dict[str, str]]:
+def parse_after(refs: list[str], client: SchedulerClient) -> list[dict[str, str]]:
     conditions = []
     for ref in refs:
         name, _, outcome = ref.rpartition(":") if ref.rsplit(":", 1)[-1] in ("success", "failure") else (ref, "", "")

@@ -58,7 +58,9 @@ class RunningServer:
 
 
 def runtime_dir() -> str:
-    from jupyter_core.paths import jupyter_runtime_dir  # cheap, unlike jupyter_server.serverapp
+    from jupyter_core.paths import (
+        jupyter_runtime_dir,  # cheap, unlike jupyter_server.serverapp
+    )
 
     return jupyter_runtime_dir()
 

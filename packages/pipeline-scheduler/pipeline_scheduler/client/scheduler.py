@@ -7,7 +7,7 @@ show them; errors are :class:`SchedulerError` with the server's message and the 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Union
+from typing import Any
 
 from ..zones import canonical_zone
 from .http import REQUEST_TIMEOUT, SchedulerClient, SchedulerError
@@ -15,8 +15,8 @@ from .lookup import Ambiguous, find_job, named_jobs
 from .targets import target_fields
 from .words import SCHEDULE_KEYS, local_zone, schedule_fields
 
-JobRef = Union[str, dict]
-RunRef = Union[int, dict]
+JobRef = str | dict
+RunRef = int | dict
 TARGET_KEYS = ("pipeline_path", "python_code", "runner_config")
 
 
@@ -27,7 +27,7 @@ class Scheduler:
     the running Jupyter servers' runtime files — in a kernel, the server that started it. Give
     ``url=`` (a browser URL with ``?token=`` works) and ``token=`` to use another."""
 
-    def __init__(self, url: Optional[str] = None, token: Optional[str] = None,
+    def __init__(self, url: str | None = None, token: str | None = None,
                  timeout: float = REQUEST_TIMEOUT) -> None:
         self.client = SchedulerClient(url, token, timeout)
 
@@ -35,9 +35,9 @@ class Scheduler:
         return f"Scheduler({self.client.url!r})"
 
     # -- jobs --------------------------------------------------------------------------------------------
-    def schedule(self, target: Any, *, name: Optional[str] = None, cron: Optional[str] = None,
-                 every: Optional[str] = None, at: Optional[str] = None, tz: Optional[str] = None,
-                 parameters: Optional[dict[str, Any]] = None, **options: Any) -> dict[str, Any]:
+    def schedule(self, target: Any, *, name: str | None = None, cron: str | None = None,
+                 every: str | None = None, at: str | None = None, tz: str | None = None,
+                 parameters: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
         """Create a job, or update the job called ``name`` when there is one (the same name, the same job).
 
         ``target``: a file to run (``"report.ipynb"``, relative to the current directory when it lies
@@ -48,12 +48,12 @@ class Scheduler:
         job field of the API goes in ``options`` (``timeout=600``, ``env={...}``, ``retries=2``)."""
         zone = canonical_zone(tz) if tz else local_zone()
         fields = {**target_fields(target, self.client.root_dir),
-                  **schedule_fields(cron, every, at, zone, prefix=""), "timezone": zone, **options}
+                  **schedule_fields(cron, every, at, zone), "timezone": zone, **options}
         if parameters is not None:
             fields["parameters"] = json_object(parameters, "parameters")
         return self.save(fields, name)
 
-    def save(self, fields: dict[str, Any], name: Optional[str]) -> dict[str, Any]:
+    def save(self, fields: dict[str, Any], name: str | None) -> dict[str, Any]:
         """``POST jobs``, or ``PUT`` onto the one job called ``name``: a new target or schedule replaces
         the old one whole; fields not given stay."""
         existing = named_jobs(self.client, name) if name else []
@@ -104,7 +104,7 @@ class Scheduler:
                 return json.loads(data)
         return self.client.request("GET", f"runs/{run_id(run)}")
 
-    def runs(self, job: Optional[JobRef] = None, status: Optional[str] = None, limit: int = 20
+    def runs(self, job: JobRef | None = None, status: str | None = None, limit: int = 20
              ) -> list[dict[str, Any]]:
         """Recent runs, newest first: of one job (name or id) or of all."""
         found = self.job(job)["id"] if job is not None else None

@@ -6,8 +6,9 @@ from __future__ import annotations
 import inspect
 import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from .http import SchedulerError
 

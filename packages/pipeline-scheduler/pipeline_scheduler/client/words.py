@@ -5,8 +5,9 @@ and the magic; a word that cannot be read raises :class:`SchedulerError` naming 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone as dt_timezone
-from typing import Any, Optional
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..zones import canonical_zone
@@ -63,7 +64,7 @@ def interval_fields(text: str, option: str = "--every") -> dict[str, int]:
     return fields
 
 
-def parse_when(text: str, zone_name: str, option: str = "--at", now: Optional[datetime] = None) -> str:
+def parse_when(text: str, zone_name: str, option: str = "--at", now: datetime | None = None) -> str:
     """A date-time for the API: ISO-8601 (``2026-12-01T07:00``, ``2026-12-01 07:00``, with or without
     offset), a time (``07:00``: its next occurrence), ``today 07:00``, ``tomorrow 07:00``, a weekday
     (``mon 09:00``: the next one), or ``+10m`` / ``in 10m`` (from now). Wall-clock times are read in
@@ -108,20 +109,22 @@ def parse_when(text: str, zone_name: str, option: str = "--at", now: Optional[da
                          "mon 09:00 or +10m", field=option)
 
 
-def schedule_fields(cron: Optional[str], every: Optional[str], at: Optional[str], zone_name: str,
-                    prefix: str = "--") -> dict[str, Any]:
+def schedule_fields(cron: str | None, every: str | None, at: str | None, zone_name: str) -> dict[str, Any]:
     """The API's schedule fields for a crontab line, an interval (from ``at`` when given) or one date;
-    none of them: on demand. ``prefix`` is how the caller's options are spelt in errors (``--cron`` in
-    the magic, ``cron`` in Python)."""
-    if cron and every:
-        raise SchedulerError(f"choose one schedule, not {prefix}cron and {prefix}every", field=f"{prefix}every")
-    if cron and at:
-        raise SchedulerError(f"{prefix}at goes with {prefix}every or alone, not with {prefix}cron", field=f"{prefix}at")
-    if cron:
-        return {"schedule_type": "cron", "cron_expression": cron}
-    if every:
-        return {"schedule_type": "interval", **interval_fields(every, f"{prefix}every"),
-                **({"run_date": parse_when(at, zone_name, f"{prefix}at")} if at else {})}
-    if at:
-        return {"schedule_type": "date", "date_type": "once", "run_date": parse_when(at, zone_name, f"{prefix}at")}
-    return {"schedule_type": "manual"}
+    none of them: on demand. Errors name the field as the Python API and the magic spell it, and say
+    it first (the server's own errors do too)."""
+    try:
+        if cron and every:
+            raise SchedulerError("choose one schedule, not cron and every", field="every")
+        if cron and at:
+            raise SchedulerError("at goes with every or alone, not with cron", field="at")
+        if cron:
+            return {"schedule_type": "cron", "cron_expression": cron}
+        if every:
+            return {"schedule_type": "interval", **interval_fields(every, "every"),
+                    **({"run_date": parse_when(at, zone_name, "at")} if at else {})}
+        if at:
+            return {"schedule_type": "date", "date_type": "once", "run_date": parse_when(at, zone_name, "at")}
+        return {"schedule_type": "manual"}
+    except SchedulerError as error:
+        raise SchedulerError(f"{error.field}: {error}", field=error.field) from None
