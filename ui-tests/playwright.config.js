@@ -12,6 +12,8 @@ const chromiumLaunch = require('./chromium');
 module.exports = {
   ...baseConfig,
   testDir: './tests',
+  // The tests with the real Amphi ETL need its venv: playwright.amphi-etl.config.js.
+  testIgnore: 'amphi-etl.spec.ts',
   outputDir: './test-results',
   timeout: 90000,
   expect: { timeout: 15000 },
