@@ -124,11 +124,12 @@ export class SchedulerAPI {
    */
   runJob(
     jobId: string,
-    triggeredBy: 'manual' | 'api' = 'manual'
+    triggeredBy: 'manual' | 'api' = 'manual',
+    parameters?: Record<string, unknown>
   ): Promise<IRun> {
     return this.request<IRun>(`${this._job(jobId)}/runs`, {
       method: 'POST',
-      body: JSON.stringify({ triggered_by: triggeredBy })
+      body: JSON.stringify({ triggered_by: triggeredBy, ...(parameters ? { parameters } : {}) })
     });
   }
 

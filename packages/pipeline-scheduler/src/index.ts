@@ -26,9 +26,12 @@ import {
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { SchedulerAPI, SchedulerError } from './api';
+import { cellSchedulePlugin } from './cellSchedule';
 import { SchedulerController } from './controller';
 import { resumeIcon, schedulerIcon } from './icons';
 import { describeError, SchedulerModel } from './model';
+import { notebookArtifactsPlugin } from './notebookArtifacts';
+import { PipelineSaves } from './pipelineSaves';
 import { chosenServerSettings } from './serverSettings';
 import {
   CommandIDs,
@@ -116,6 +119,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     controller.showRunsRequested.connect(showPanel);
     controller.showJobRequested.connect(showPanel);
 
+    // Saving an .ampln pipeline regenerates the code of the jobs that run it (with the Amphi editor).
+    new PipelineSaves({
+      contents: app.serviceManager.contents,
+      canRegenerate: () => controller.canGenerateCode,
+      regenerate: path => controller.pipelineSaved(path)
+    });
+
     // Probe the server once: a missing server extension is said plainly.
     void api.health().catch(reason => {
       if (reason instanceof SchedulerError && reason.status === 404) {
@@ -147,8 +157,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       ),
       icon: args => (args['isPalette'] ? undefined : schedulerIcon),
       execute: args => {
-        const path = typeof args['path'] === 'string' ? args['path'] : undefined;
-        return controller.newJob(path);
+        const text = (key: string): string | undefined =>
+          typeof args[key] === 'string' ? (args[key] as string) : undefined;
+        // `code`, `name` and `cwd`: a notebook cell's job ("Schedule this cell…").
+        return controller.newJob(text('path'), {
+          code: text('code'),
+          name: text('name'),
+          cwd: text('cwd')
+        });
       }
     });
 
@@ -423,4 +439,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, notebookArtifactsPlugin, cellSchedulePlugin];

@@ -4,6 +4,7 @@
  */
 import { cronFromFields, intervalSeconds } from './describe';
 import { checkLocalInput, fromLocalInput, toLocalInput } from './format';
+import { IParameterRow, isNotebookPath, parametersFromRows, rowsFromParameters } from './notebookJobs';
 import {
   CatchUpPolicy,
   DateType,
@@ -35,6 +36,8 @@ export interface IJobFormState {
   name: string;
   /** Target file, relative to the server root. */
   path: string;
+  /** Python code run when no file is given (a notebook cell's, "Schedule this cell…"). */
+  code: string;
   scheduleType: ScheduleType;
   dateType: DateType;
   /** `YYYY-MM-DD HH:mm[:ss]`: a wall time in `timezone`. */
@@ -60,6 +63,10 @@ export interface IJobFormState {
   overlapPolicy: OverlapPolicy;
   maxParallel: string;
   catchUp: CatchUpPolicy;
+  /** Notebook jobs: parameters as rows, the kernelspec (empty: the notebook's), an HTML export. */
+  parameters: IParameterRow[];
+  kernelName: string;
+  htmlExport: boolean;
 }
 
 /** Defaults of a new job's form. */
@@ -78,6 +85,7 @@ export function emptyForm(options: {
   return {
     name: defaultName(path),
     path,
+    code: '',
     scheduleType: 'date',
     dateType: 'once',
     runDate,
@@ -96,7 +104,10 @@ export function emptyForm(options: {
     timeout: options.timeout && options.timeout > 0 ? String(options.timeout) : '',
     overlapPolicy: 'skip',
     maxParallel: '2',
-    catchUp: 'run_once'
+    catchUp: 'run_once',
+    parameters: [],
+    kernelName: '',
+    htmlExport: false
   };
 }
 
@@ -175,6 +186,7 @@ export function formFromJob(
     ...base,
     name: options.duplicate ? `${name}${options.copySuffix ?? ' (copy)'}` : name,
     path,
+    code: path ? '' : textOf(job.python_code),
     scheduleType: oneOf(job.schedule_type, SCHEDULE_TYPES, 'date'),
     dateType: oneOf(job.date_type, DATE_TYPES, 'once'),
     lastDayOfMonth: job.last_day_of_month === true,
@@ -190,7 +202,8 @@ export function formFromJob(
     timeout: textOf(job.timeout),
     overlapPolicy: oneOf(job.overlap_policy, ['skip', 'queue', 'parallel'], 'skip'),
     maxParallel: textOf(job.max_parallel) || '2',
-    catchUp: oneOf(job.catch_up, ['run_once', 'skip'], 'run_once')
+    catchUp: oneOf(job.catch_up, ['run_once', 'skip'], 'run_once'),
+    ...notebookFieldsOf(job)
   };
   const runDate = textOf(job.run_date) || null;
   switch (state.scheduleType) {
@@ -334,7 +347,11 @@ export function payloadFromForm(
   const payload: IJobPayload = {
     name: state.name.trim() || null,
     pipeline_path: state.path.trim() || null,
-    python_code: isPipelinePath(state.path) ? (options.pythonCode ?? null) : null,
+    python_code: isPipelinePath(state.path)
+      ? (options.pythonCode ?? null)
+      : state.path.trim()
+        ? null
+        : state.code || null,
     ...scheduleFromForm(state),
     arguments: fieldApplies('arguments', state) ? state.arguments.trim() : '',
     env,
@@ -345,7 +362,8 @@ export function payloadFromForm(
       state.overlapPolicy === 'parallel'
         ? (integer(state.maxParallel) ?? undefined)
         : undefined,
-    catch_up: state.catchUp
+    catch_up: state.catchUp,
+    ...notebookPayload(state, options.mode)
   };
   if (payload.max_parallel === undefined) {
     delete payload.max_parallel;
@@ -357,6 +375,34 @@ export function payloadFromForm(
     return compact(payload) as IJobPayload;
   }
   return payload;
+}
+
+/** The notebook fields of a job in the form (a job of another kind has none). */
+function notebookFieldsOf(job: IJob): Pick<IJobFormState, 'parameters' | 'kernelName' | 'htmlExport'> {
+  return {
+    parameters: rowsFromParameters(job.parameters),
+    kernelName: typeof job.kernel_name === 'string' ? job.kernel_name : '',
+    htmlExport: job.html_export === true
+  };
+}
+
+/**
+ * The notebook fields of the payload: only for a notebook target (the server
+ * refuses them on other kinds); on `update`, cleared fields are sent empty.
+ */
+function notebookPayload(
+  state: IJobFormState,
+  mode: 'create' | 'update'
+): Pick<IJobPayload, 'parameters' | 'kernel_name' | 'html_export'> {
+  if (!isNotebookPath(state.path)) {
+    return mode === 'update' ? { parameters: null, kernel_name: null, html_export: false } : {};
+  }
+  const parameters = parametersFromRows(state.parameters);
+  return {
+    parameters: Object.keys(parameters).length ? parameters : mode === 'update' ? null : undefined,
+    kernel_name: state.kernelName.trim() || (mode === 'update' ? null : undefined),
+    html_export: state.htmlExport || (mode === 'update' ? false : undefined)
+  };
 }
 
 function integerOrFloat(text: string): number | null {
@@ -429,6 +475,8 @@ export type FormField =
   | 'overlapPolicy'
   | 'maxParallel'
   | 'catchUp'
+  | 'parameters'
+  | 'kernelName'
   | 'general';
 
 /**
@@ -477,6 +525,10 @@ export function formFieldOf(
       return 'conditions';
     case 'timezone':
       return 'timezone';
+    case 'parameters':
+      return 'parameters';
+    case 'kernel_name':
+      return 'kernelName';
     case 'arguments':
       return 'arguments';
     case 'env':
@@ -506,7 +558,7 @@ export function checkForm(
   trans: { __: (msg: string, ...args: unknown[]) => string }
 ): Partial<Record<FormField, string>> {
   const errors: Partial<Record<FormField, string>> = {};
-  if (!state.path.trim()) {
+  if (!state.path.trim() && !state.code.trim()) {
     errors.path = trans.__('Choose the file to run');
   }
   const positive = (text: string): boolean =>

@@ -204,6 +204,12 @@ export interface IJobPayload extends IScheduleFields {
   kill_leftovers?: boolean | null;
   /** Where the end of a run is notified. */
   notify?: unknown;
+  /** Notebook jobs: parameters injected after the `parameters` cell. */
+  parameters?: Record<string, unknown> | null;
+  /** Notebook jobs: the kernelspec (default: the notebook's). */
+  kernel_name?: string | null;
+  /** Notebook jobs: keep an HTML export of each run. */
+  html_export?: boolean;
 }
 
 /**

@@ -20,6 +20,7 @@ import { IFormContext } from './formFields';
 import { JobFormOptions } from './JobFormOptions';
 import { JobFormSchedule } from './JobFormSchedule';
 import { JobFormTarget } from './JobFormTarget';
+import { NotebookOptions } from './ParametersEditor';
 
 /** Properties of {@link JobForm}. */
 export interface IJobFormProps {
@@ -152,7 +153,9 @@ export function JobForm(props: IJobFormProps): JSX.Element {
     'timeout',
     'overlapPolicy',
     'maxParallel',
-    'catchUp'
+    'catchUp',
+    'parameters',
+    'kernelName'
   ];
   const shownErrors = FIELDS.filter(field => !!errorOf(field));
 
@@ -264,6 +267,7 @@ export function JobForm(props: IJobFormProps): JSX.Element {
         )}
 
         <JobFormTarget form={form} controller={controller} jobId={jobId} />
+        <NotebookOptions form={form} controller={controller} />
         <JobFormSchedule form={form} controller={controller} jobId={jobId} preview={preview} />
         <JobFormOptions form={form} controller={controller} />
       </div>

@@ -5,12 +5,15 @@ import {
   deleteIcon,
   editIcon,
   historyIcon,
+  launchIcon,
+  notebookIcon,
   refreshIcon,
   runIcon,
   stopIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 
+import { stripAnsi } from '../ansi';
 import { isAbort } from '../api';
 import type { SchedulerController } from '../controller';
 import { formatBytes, formatDateTime, formatDuration, formatExitCode } from '../format';
@@ -22,6 +25,15 @@ import { IRun, isActive } from '../tokens';
 import { StatusBadge, statusLabel, triggeredByLabel, useNow, useSignal } from './common';
 import { attemptText } from './RunList';
 import { LogView } from './LogView';
+import { runWithOtherParameters } from './ParametersEditor';
+import {
+  artifactOf,
+  HTML_MEDIA_TYPE,
+  isNotebookPath,
+  NOTEBOOK_MEDIA_TYPE,
+  NotebookCommandIDs,
+  useArtifacts
+} from '../notebookJobs';
 
 /** Stored logs longer than this are cut (the beginning is shown). */
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
@@ -78,7 +90,7 @@ function Outcome(props: { run: IRun; trans: TranslationBundle; now: number }): J
     text = (
       <>
         <strong>{statusLabel(run.status, trans)}</strong>
-        {run.error ? `: ${run.error}` : ''}
+        {run.error ? `: ${stripAnsi(run.error)}` : ''}
       </>
     );
   }
@@ -119,6 +131,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
   const [deleted, setDeleted] = React.useState(false);
   const [attempts, setAttempts] = React.useState<IRun[]>([]);
   const active = run ? isActive(run.status) : false;
+  const artifacts = useArtifacts(api, runId, !!run && !active && !deleted, generation);
   const now = useNow(active ? 1000 : 60000);
 
   React.useEffect(() => {
@@ -300,6 +313,8 @@ export function RunView(props: IRunViewProps): JSX.Element {
   }
 
   const job = controller.model.job(run.job_id);
+  const executedNotebook = artifactOf(artifacts, NOTEBOOK_MEDIA_TYPE);
+  const htmlExport = artifactOf(artifacts, HTML_MEDIA_TYPE);
   const jobName = run.job_name || job?.name || run.job_id;
   const allowed = attemptsAllowed(job);
   const attempt = attemptText(run, allowed, trans);
@@ -403,6 +418,40 @@ export function RunView(props: IRunViewProps): JSX.Element {
             onClick={() => setGeneration(value => value + 1)}
             dataset={{ testid: 'reload-run' }}
           />
+          {executedNotebook && (
+            <ToolbarButtonComponent
+              icon={notebookIcon}
+              label={trans.__('Open executed notebook')}
+              tooltip={trans.__('Open the notebook as this run left it, read-only')}
+              onClick={() =>
+                void controller.app.commands.execute(NotebookCommandIDs.openExecuted, {
+                  runId: run.id,
+                  name: executedNotebook.name
+                })
+              }
+              dataset={{ testid: 'open-executed-notebook' }}
+            />
+          )}
+          {htmlExport && (
+            <ToolbarButtonComponent
+              icon={launchIcon}
+              label={trans.__('Open HTML')}
+              tooltip={trans.__('Open the HTML export of this run in a new browser tab')}
+              onClick={() =>
+                void controller.app.commands.execute(NotebookCommandIDs.openHtml, { runId: run.id, name: htmlExport.name })
+              }
+              dataset={{ testid: 'open-html' }}
+            />
+          )}
+          {job && isNotebookPath(job.pipeline_path) && (
+            <ToolbarButtonComponent
+              icon={runIcon}
+              label={trans.__('Run with other parameters…')}
+              tooltip={trans.__('Run "%1" once with other parameters (the job stays as it is)', jobName)}
+              onClick={() => void runWithOtherParameters(controller, job)}
+              dataset={{ testid: 'run-with-parameters' }}
+            />
+          )}
           <ToolbarButtonComponent
             icon={deleteIcon}
             label={trans.__('Delete')}
