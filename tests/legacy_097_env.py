@@ -50,7 +50,7 @@ class Server097(ServerProcess):
         super().__init__(root)
         self.tz = tz
 
-    def start(self, timeout: float = 60.0) -> Server097:
+    def start(self, timeout: float = 120.0) -> Server097:
         argv = [str(venv_097()), "-m", "jupyter_server", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
                 f"--ServerApp.root_dir={self.root}", "--ServerApp.allow_root=True",
                 f"--IdentityProvider.token={self.token}", "--ServerApp.jpserver_extensions=pipeline_scheduler=True"]

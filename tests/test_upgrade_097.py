@@ -22,9 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
-
 from conftest import wait_for
 from legacy_097_env import Server097
+from pipeline_scheduler.api.payloads import JobSpec, parse_payload
+from pipeline_scheduler.jobs.upgrade_097 import translate
+from pipeline_scheduler.scheduling.scheduler import StoredJob
+from pipeline_scheduler.scheduling.triggers import build_trigger, next_fire_times
 from pipeline_scheduler.service import PipelineScheduler, SchedulerConfig
 
 PARIS = "Europe/Paris"
@@ -82,7 +85,7 @@ def workspace_097(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             server.request("POST", "jobs", job)
         server.request("POST", "run/hourly")  # a success, and the trigger job it completes
         server.request("POST", "run/fails")
-        server.wait_for(lambda: any(run["job_id"] == "ticker" for run in server.request("GET", "runs")["runs"]), 20)
+        server.wait_for(lambda: any(run["job_id"] == "ticker" for run in server.request("GET", "runs")["runs"]), 60)
         listed = {job["id"]: job for job in server.request("GET", "jobs")["jobs"]}
         runs = server.request("GET", "runs?limit=1000")["runs"]
     finally:
@@ -239,3 +242,35 @@ def _snapshot(scheduler: PipelineScheduler, root: Path) -> tuple[Any, ...]:
         kept = (db.execute(f"SELECT * FROM {KEPT_JOBS} ORDER BY id").fetchall(),
                 db.execute(f"SELECT * FROM {KEPT_RUNS} ORDER BY id").fetchall())
     return jobs, [run["id"] for run in runs], kept
+
+
+def _cron_097(day_of_week: str, hour: str) -> tuple[CronTrigger, StoredJob]:
+    """A 0.9.7 cron job's trigger, and its row as our scheduler reads it."""
+    theirs = CronTrigger(minute="30", hour=hour, day_of_week=day_of_week, timezone=PARIS)
+    first = theirs.get_next_fire_time(None, datetime.now(timezone.utc))
+    state = {"func": "pipeline_scheduler.handler:run_pipeline", "trigger": theirs, "args": ("print(1)",),
+             "kwargs": {"schedule_type": "cron", "pipeline_path": ""}, "name": "Cron", "next_run_time": first}
+    return theirs, StoredJob("cron", first.timestamp(), state)
+
+
+@pytest.mark.parametrize("day_of_week", ["0-4", "mon-fri", "5,6", "sat-sun", "*/2", "1-5/2", "6", "wed", "0,3-4"])
+def test_cron_weekdays_in_apscheduler_numbering_keep_their_instants(day_of_week: str) -> None:
+    """0.9.7 cron lines count weekdays from Monday = 0; migrated, they fire at the same instants."""
+    theirs, stored = _cron_097(day_of_week, "9")
+    payload, due, notes = translate(stored, "UTC")
+    assert due.timestamp() == stored.next_run_time and notes == []
+    expected, previous = [], None
+    for _ in range(60):  # over a year: daylight-saving changes included
+        previous = theirs.get_next_fire_time(previous, previous or due)
+        expected.append(previous.timestamp())
+    ours = build_trigger(parse_payload(JobSpec, payload), "UTC").trigger
+    assert [moment.timestamp() for moment in next_fire_times(ours, 60, due)] == expected, payload["cron_expression"]
+
+
+def test_a_time_skipped_by_daylight_saving_is_noted() -> None:
+    """At 02:30 on the Sunday clocks spring forward, APScheduler fires at 03:30 and cron at 03:00: the job
+    is migrated with cron's rule, and the upgrade says so."""
+    _, stored = _cron_097("6", "2")
+    payload, _, notes = translate(stored, "UTC")
+    assert payload["cron_expression"] == "30 2 * * 0"
+    assert len(notes) == 1 and "T03:00:00+02:00 where 0.9.7 fired at" in notes[0] and "T03:30:00+02:00" in notes[0]

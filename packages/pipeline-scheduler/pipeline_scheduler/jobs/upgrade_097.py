@@ -92,8 +92,8 @@ def upgrade_097(engine: Engine, scheduler: SchedulerService, jobs: JobService, l
     if has_runs:
         report.runs = _migrate_runs(engine, log_dir)
         jobs.listing.mark()  # jobs show their last 0.9.7 run
-    log.warning("upgraded from amphi-scheduler 0.9.7: %d job(s) and %d run(s) migrated; 0.9.7's tables kept as %s "
-                "and %s", len(report.jobs), report.runs, KEPT_JOBS, KEPT_RUNS)
+    log.info("upgraded from amphi-scheduler 0.9.7: %d job(s) and %d run(s) migrated; 0.9.7's tables kept as %s "
+             "and %s", len(report.jobs), report.runs, KEPT_JOBS, KEPT_RUNS)
     for problem in report.not_migrated:
         log.error("0.9.7 job %s (%s) was not migrated: %s; it is kept in %s", problem["id"], problem["name"],
                   problem["reason"], KEPT_JOBS)
@@ -117,7 +117,7 @@ def _keep_rows(engine: Engine, legacy: list[StoredJob]) -> None:
 
 def _migrate_jobs(engine: Engine, legacy: list[StoredJob], jobs: JobService, report: UpgradeReport) -> None:
     """Create each job; those that wait on others after the others (a pass per level of dependency)."""
-    waiting = sorted(legacy, key=lambda stored: stored.state["kwargs"].get("schedule_type") == "trigger")
+    waiting = sorted(legacy, key=lambda stored: (stored.state.get("kwargs") or {}).get("schedule_type") == "trigger")
     problems: dict[str, str] = {}
     while waiting:
         failed = []
@@ -279,8 +279,9 @@ def _compare(job_id: str, theirs: Any, first: datetime, ours: Any) -> list[str]:
                              f"(here it would be {actual[0].isoformat() if actual else 'never'})")
     for old, new in zip(expected, actual):
         if old.timestamp() != new.timestamp():
-            return [f"job {job_id} fires at {new.astimezone(old.tzinfo).isoformat()} where 0.9.7 fired at "
-                    f"{old.isoformat()}"]
+            zone = old.tzinfo
+            theirs = old.astimezone(UTC).astimezone(zone)  # normalised: APScheduler's 02:30+01:00 is 03:30+02:00
+            return [f"job {job_id} fires at {new.astimezone(zone).isoformat()} where 0.9.7 fired at {theirs.isoformat()}"]
     return []
 
 
