@@ -17,7 +17,7 @@ import { Menu, Widget } from '@lumino/widgets';
 import { SchedulerAPI, SchedulerError } from './api';
 import { dependentsOf, idsIn, plainError, quotedList, withJobNames } from './messages';
 import { describeError, SchedulerModel } from './model';
-import { emptyForm, formFromJob, IJobFormState, payloadFromForm } from './payload';
+import { compact, emptyForm, formFromJob, IJobFormState, payloadFromForm } from './payload';
 import { jobsOfPipeline } from './pipelineSaves';
 import {
   CommandIDs,
@@ -231,14 +231,20 @@ export class SchedulerController {
 
   // -- the job form --------------------------------------------------------
 
-  /** Open the form for a new job, its target prefilled with `path`. */
-  newJob(path?: string): MainAreaWidget<JobEditor> {
+  /**
+   * Open the form for a new job, its target prefilled with `path`, or with
+   * `prefill.code` (a notebook cell's code, run in `prefill.cwd`).
+   */
+  newJob(
+    path?: string,
+    prefill: Partial<Pick<IJobFormState, 'code' | 'name' | 'cwd'>> = {}
+  ): MainAreaWidget<JobEditor> {
     const state = emptyForm({
       timezone: this.defaultTimezone,
       path: path ?? '',
       timeout: this.settings.defaultTimeout
     });
-    return this._openEditor(state, null);
+    return this._openEditor({ ...state, ...compact(prefill) }, null);
   }
 
   /** Open the form on an existing job (one form per job). */

@@ -5,9 +5,12 @@ import { Button, folderIcon } from '@jupyterlab/ui-components';
 import type { SchedulerController } from '../controller';
 import type { IJobFormState } from '../payload';
 import { GENERATE_CODE_COMMAND, isPipelinePath } from '../tokens';
-import { Field, FormInput, IFormContext, InputField } from './formFields';
+import { Field, fieldId, FormInput, IFormContext, InputField, invalidProps } from './formFields';
 
-/** The "What to run" section of the job form: the file and the job's name. */
+/**
+ * The "What to run" section of the job form: the file, or the code of a job
+ * without one (a notebook cell's), and the job's name.
+ */
 export function JobFormTarget(props: {
   form: IFormContext;
   controller: SchedulerController;
@@ -17,6 +20,8 @@ export function JobFormTarget(props: {
   const { form, controller, jobId } = props;
   const { state, trans } = form;
   const [showAll, setShowAll] = React.useState(false);
+  // A job of code stays one while its code is edited (even emptied).
+  const [isCode] = React.useState(state.code !== '' && !state.path.trim());
 
   const browse = async (): Promise<void> => {
     const path = await controller.pickFile(state.path, showAll);
@@ -50,38 +55,59 @@ export function JobFormTarget(props: {
   return (
     <fieldset className="jp-PipelineScheduler-section">
       <legend>{trans.__('What to run')}</legend>
-      <Field form={form} field="path" label={trans.__('File')} help={help}>
-        <div className="jp-PipelineScheduler-row">
-          <FormInput
-            form={form}
-            field="path"
-            placeholder={trans.__('path/to/script.py, notebook.ipynb or pipeline.ampln')}
-            testid="field-path"
+      {isCode ? (
+        <Field
+          form={form}
+          field="path"
+          label={trans.__('Code')}
+          help={trans.__('Python code, run as a script of its own: what it imports or uses must be in it.')}
+        >
+          <textarea
+            id={fieldId(form, 'path')}
+            className="jp-mod-styled jp-PipelineScheduler-input jp-PipelineScheduler-mono"
+            rows={Math.min(20, Math.max(4, state.code.split('\n').length + 1))}
+            spellCheck={false}
+            value={state.code}
+            onChange={event => form.update({ code: event.target.value }, 'path')}
+            onBlur={() => form.touch?.('path')}
+            data-testid="field-code"
+            {...invalidProps(form, 'path')}
           />
-          {controller.docManager && (
-            <Button
-              type="button"
-              className="jp-PipelineScheduler-button"
-              onClick={() => void browse()}
-              aria-label={trans.__('Browse for the file to run')}
-              data-testid="browse"
-            >
-              <folderIcon.react tag="span" />
-              {trans.__('Browse…')}
-            </Button>
-          )}
-        </div>
-        {controller.docManager && (
-          <label className="jp-PipelineScheduler-checkbox">
-            <input
-              type="checkbox"
-              checked={showAll}
-              onChange={event => setShowAll(event.target.checked)}
+        </Field>
+      ) : (
+        <Field form={form} field="path" label={trans.__('File')} help={help}>
+          <div className="jp-PipelineScheduler-row">
+            <FormInput
+              form={form}
+              field="path"
+              placeholder={trans.__('path/to/script.py, notebook.ipynb or pipeline.ampln')}
+              testid="field-path"
             />
-            {trans.__('Show all files when browsing')}
-          </label>
-        )}
-      </Field>
+            {controller.docManager && (
+              <Button
+                type="button"
+                className="jp-PipelineScheduler-button"
+                onClick={() => void browse()}
+                aria-label={trans.__('Browse for the file to run')}
+                data-testid="browse"
+              >
+                <folderIcon.react tag="span" />
+                {trans.__('Browse…')}
+              </Button>
+            )}
+          </div>
+          {controller.docManager && (
+            <label className="jp-PipelineScheduler-checkbox">
+              <input
+                type="checkbox"
+                checked={showAll}
+                onChange={event => setShowAll(event.target.checked)}
+              />
+              {trans.__('Show all files when browsing')}
+            </label>
+          )}
+        </Field>
+      )}
       <InputField
         form={form}
         field="name"
