@@ -112,7 +112,7 @@ def _content(payload: dict[str, Any], *, allow_empty: bool) -> str:
         raise Invalid("content: must not be empty", "content")
     if "\x00" in content:
         raise Invalid("content: contains a NUL character, which a source file cannot hold", "content")
-    size = len(content.encode("utf-8", errors="surrogatepass"))
+    size = len(content.encode())
     if size > MAX_COMPONENT_BYTES:
         raise TooLarge(f"content: {size} bytes; the limit is {MAX_COMPONENT_BYTES} bytes", "content")
     return content
@@ -130,7 +130,7 @@ def _filename(value: Any) -> str:
         raise Invalid(f"filename: {value!r} is not a file name", "filename")
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
         raise Invalid("filename: contains a control character (NUL, line break…)", "filename")
-    if len(value.encode("utf-8", errors="surrogatepass")) > MAX_FILENAME_BYTES:
+    if len(value.encode()) > MAX_FILENAME_BYTES:
         raise Invalid(f"filename: longer than {MAX_FILENAME_BYTES} bytes", "filename")
     return value
 
