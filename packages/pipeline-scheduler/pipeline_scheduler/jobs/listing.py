@@ -55,8 +55,9 @@ class JobListing:
         if self.shared:
             return jobs_list(self._store.job_documents(), self._sources.stale_in)
         with self._render_lock:
+            verdicts: dict[tuple[str, str], bool] = {}  # one stat per pipeline, however many jobs run it
             turned = [job_id for job_id, (path, sha256, shown) in self._pipelines.items()
-                      if self._sources.changed(path, sha256) != shown]
+                      if _changed(self._sources, verdicts, path, sha256) != shown]
             if turned:
                 self.mark(turned)
             with self._marks_lock:
@@ -106,3 +107,10 @@ class JobListing:
         stale = self._sources.changed(*source)
         self._pipelines[row.id] = (*source, stale)
         return splice_job(*row[2:], code_stale=stale)
+
+
+def _changed(sources: PipelineSources, verdicts: dict[tuple[str, str], bool], path: str, sha256: str) -> bool:
+    """Whether the pipeline at ``path`` differs from ``sha256``, asked of ``sources`` once per pair."""
+    if (path, sha256) not in verdicts:
+        verdicts[path, sha256] = sources.changed(path, sha256)
+    return verdicts[path, sha256]
