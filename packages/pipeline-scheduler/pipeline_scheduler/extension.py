@@ -69,7 +69,11 @@ class PipelineSchedulerApp(ExtensionApp):
     plugins_dir = Unicode("", config=True, help="""
         Directory of custom runner plugins (``*.py``). Empty: ``<root>/.amphi/plugins``.
         """)
-    jobs_dir_poll = Float(2.0, config=True, help="Seconds between scans of ``jobs_dir`` for changes (0: only at start-up).")
+    jobs_dir_poll = Float(2.0, config=True, help="""
+        Changes in ``jobs_dir`` are picked up from file-system notifications (no scanning while idle);
+        0: read it only at start-up. Where notifications do not work (network file systems), set
+        ``WATCHFILES_FORCE_POLLING=1``: it is then polled every ``jobs_dir_poll`` seconds.
+        """)
     lease_seconds = Float(10.0, config=True, help="""
         Servers sharing a database elect one dispatcher (the one that fires scheduled jobs) with a
         lease in the database, renewed every third of this many seconds. When the dispatcher dies,

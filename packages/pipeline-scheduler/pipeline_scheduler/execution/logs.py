@@ -52,8 +52,9 @@ def compact(path: Path, limit: int) -> int:
             handle.seek(position)
             handle.write(chunk)
             position, source = position + len(chunk), source + len(chunk)
+        end = os.fstat(handle.fileno()).st_size  # the run may have written more while this ran: gone too
         handle.truncate(position)
-    return dropped
+    return dropped + max(0, end - size)
 
 
 class LogLimiter:
@@ -64,6 +65,7 @@ class LogLimiter:
         self._on_dropped = on_dropped
         self._watched: dict[int, Path] = {}
         self._lock = threading.Lock()
+        self._watching = threading.Condition(self._lock)  # sleeps without waking while no run is watched
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -74,13 +76,16 @@ class LogLimiter:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._watching:
+            self._watching.notify()
         if self._thread is not None:
             self._thread.join(10)
 
     def watch(self, run_id: int, path: Path) -> None:
         if self.limit > 0:
-            with self._lock:
+            with self._watching:
                 self._watched[run_id] = path
+                self._watching.notify()
 
     def finish(self, run_id: int, path: Path | None) -> int:
         """The run ended: compact its log one last time; how many bytes were dropped then."""
@@ -89,7 +94,11 @@ class LogLimiter:
         return compact(path, self.limit) if self.limit > 0 and path is not None else 0
 
     def _loop(self) -> None:
-        while not self._stop.wait(CHECK_SECONDS):
+        while True:
+            with self._watching:
+                self._watching.wait_for(lambda: self._watched or self._stop.is_set())
+            if self._stop.wait(CHECK_SECONDS):
+                return
             with self._lock:
                 watched = list(self._watched.items())
             for run_id, path in watched:

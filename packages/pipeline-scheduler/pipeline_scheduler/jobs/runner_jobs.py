@@ -75,7 +75,13 @@ class RunnerJobs:
             self._thread.join(5)
 
     def _watch(self) -> None:
-        while not self._stop.wait(self._poll_seconds):
+        """Sync when the file system says something changed: no scanning (and no CPU) while idle.
+        Where notifications do not work (network file systems), ``WATCHFILES_FORCE_POLLING=1`` makes
+        watchfiles poll every ``jobs_dir_poll`` seconds instead."""
+        from watchfiles import watch  # only servers with a jobs directory pay for it
+
+        for _changes in watch(self.jobs_dir, stop_event=self._stop, debounce=300, rust_timeout=0,
+                              poll_delay_ms=int(self._poll_seconds * 1000), raise_interrupt=False):
             try:
                 self.sync()
             except Exception:
