@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 from pipeline_scheduler import Scheduler, SchedulerError
 from server_kernel import ServerKernel
@@ -56,6 +57,15 @@ def test_schedule_update_run_and_refusals_with_url_and_token(servers, runtime: P
     assert finished["status"] == "success", scheduler.logs(finished)
     assert scheduler.logs(finished) == "hello from a scheduled function 1\n"
 
+    # a notebook with papermill-style parameters
+    cells = [nbformat.v4.new_code_cell("region = 'eu'", metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell("print(region)")]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    nbformat.write(notebook, server.root / "regional.ipynb")
+    regional = scheduler.schedule("regional.ipynb", cron="0 7 * * 1-5", tz="Europe/Paris", parameters={"region": "us"},
+                                  name="regional")
+    assert (regional["pipeline_path"], regional["parameters"]) == ("regional.ipynb", {"region": "us"})
+
     # refusals: said with their field; nothing stored, nothing changed
     with pytest.raises(SchedulerError) as refused:
         scheduler.schedule("print(1)", cron="61 * * * *", name="bad")
@@ -83,7 +93,7 @@ def test_schedule_update_run_and_refusals_with_url_and_token(servers, runtime: P
     with pytest.raises(SchedulerError) as refused:
         scheduler.run_now("nope")
     assert refused.value.status == 404 and "no job with the name or id 'nope'" in str(refused.value)
-    assert sorted(found["name"] for found in scheduler.jobs()) == ["greeter", "report"]
+    assert sorted(found["name"] for found in scheduler.jobs()) == ["greeter", "regional", "report"]
     assert scheduler.job("report")["schedule_type"] == "interval"
 
     with pytest.raises(SchedulerError) as refused:
