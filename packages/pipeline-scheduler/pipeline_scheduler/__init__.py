@@ -2,6 +2,7 @@
 
 The server extension is imported lazily: ``python -m pipeline_scheduler.runner`` and
 ``pipeline_scheduler.execution.notebook_runner`` run in job processes and must not pay for Jupyter Server.
+So is the client (``Scheduler``, ``%load_ext pipeline_scheduler``): a kernel imports only the standard library.
 """
 
 from __future__ import annotations
