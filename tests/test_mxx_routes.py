@@ -69,6 +69,23 @@ async def test_post_jobs_in_mxx_shape_registers_a_runner_config(api) -> None:
     assert (await api("POST", "jobs", {**CUSTOM_JOB, "replace_existing": True}))[0] == 200
 
 
+async def test_the_seeds_curl_session(api) -> None:
+    """The seed's "API Testing with curl": health, list, register, trigger, status, unregister."""
+    assert (await api("GET", "health"))[1]["scheduler_running"] is True
+    assert (await api("GET", "jobs"))[1] == {"jobs": []}
+    code, job = await api("POST", "jobs", {"job_id": "test_job", "config": {"lifetime": {"lifetime": 60},
+                                                                              "os": {"cmd": "echo test"}},
+                                           "schedule": {"trigger": "interval", "minutes": 5}})
+    assert code == 200 and job["id"] == "test_job" and job["trigger"].startswith("Every 5 minutes"), job
+    code, triggered = await api("POST", "jobs/test_job/trigger")
+    assert code == 200
+    assert (await finished(api, triggered["run_id"]))["output"].startswith("test\n")
+    code, status = await api("GET", "jobs/test_job")
+    assert code == 200 and status["last_run"]["status"] == "success"
+    assert await api("DELETE", "registry/test_job") == (200, {"success": True})
+    assert (await api("GET", "jobs/test_job"))[0] == 404
+
+
 async def test_bad_mxx_registration_is_refused_and_changes_nothing(api) -> None:
     before = await api("GET", "jobs")
     for config, field in [({"nope": {}}, "config.nope"), ("echo", "config"),
