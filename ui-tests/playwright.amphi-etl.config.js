@@ -14,8 +14,8 @@ module.exports = {
   ...base,
   testIgnore: [],
   testMatch: 'amphi-etl.spec.ts',
-  // Apart from the other browser tests' results, which a run of those cleans.
-  outputDir: './test-results/amphi-etl',
+  // Apart from the other browser tests' results (a run of those empties test-results/).
+  outputDir: './artifacts/amphi-etl-results',
   reporter: [
     ['list'],
     ['html', { open: 'never', outputFolder: 'playwright-report/amphi-etl' }]

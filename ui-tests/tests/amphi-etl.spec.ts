@@ -97,6 +97,14 @@ function regions(csv: string): string[] {
     .map(line => line.split(',')[0]);
 }
 
+/** The component files `.amphi/config.toml` lists (through the scheduler's route the panel reads it with). */
+async function componentSources(request: APIRequestContext): Promise<string[]> {
+  const response = await request.get(`${API}/components-config`);
+  expect(response.ok(), await response.text()).toBeTruthy();
+  const config: string = (await response.json()).content;
+  return Array.from(config.matchAll(/\.\/components\/([\w.-]+\.tsx?)/g), match => match[1]);
+}
+
 /** Show a folder in the file browser. */
 async function showFolder(page: Page, folder: string): Promise<void> {
   await page.evaluate(
@@ -163,6 +171,8 @@ test.beforeAll(async ({ browser }) => {
     undefined,
     { timeout: 150000 }
   );
+  // The last of Amphi's plugins to start opens its Components panel.
+  await page.locator('#amphi-components-panel').waitFor({ state: 'attached', timeout: 60000 });
 });
 
 test.afterAll(async () => {
@@ -175,7 +185,6 @@ test.afterEach(async () => {
 
 test.describe('with the real Amphi ETL editor', () => {
   test('JupyterLab loads both extensions without "Unsatisfied version" warnings', async () => {
-    await expect(page.locator('#amphi-components-panel')).toBeAttached();
     const commands = await page.evaluate(() => {
       const app = (window as any).jupyterapp;
       return ['pipeline-scheduler:open', 'pipeline-editor:generate-code'].filter(id => app.commands.hasCommand(id));
@@ -268,7 +277,8 @@ test.describe('with the real Amphi ETL editor', () => {
       ''
     ].join('\n');
 
-    await page.evaluate(() => (window as any).jupyterapp.commands.execute('components-panel:open'));
+    const before = await componentSources(request);
+    await page.getByRole('tab', { name: 'Pipeline Components' }).click();
     const componentsPanel = page.locator('#amphi-components-panel');
     await componentsPanel.getByRole('button', { name: 'Add Component' }).click();
     const modal = page.locator('.ant-modal', { hasText: 'Add Component' });
@@ -279,12 +289,11 @@ test.describe('with the real Amphi ETL editor', () => {
     await expect(modal).toBeHidden();
     await expect(componentsPanel.getByText(componentName)).toBeVisible();
 
-    // Stored by the scheduler's routes where Amphi reads it back: config.toml lists the file.
-    const config = (await (await request.get(`${API}/components-config`)).json()).content as string;
-    const source = /\.\/components\/(amphi_component_\d+\.tsx)/.exec(config);
-    expect(source, config).not.toBeNull();
+    // Stored by the scheduler's routes where Amphi reads it back: config.toml lists one more file, ours.
+    const added = (await componentSources(request)).filter(source => !before.includes(source));
+    expect(added).toHaveLength(1);
     const root = process.env.JUPYTERLAB_GALATA_ROOT_DIR!;
-    const stored = fs.readFileSync(path.join(root, '.amphi', 'components', source![1]), 'utf-8');
+    const stored = fs.readFileSync(path.join(root, '.amphi', 'components', added[0]), 'utf-8');
     expect(stored).toContain(componentName);
   });
 });
