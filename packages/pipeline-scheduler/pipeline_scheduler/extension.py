@@ -53,6 +53,17 @@ class PipelineSchedulerApp(ExtensionApp):
         ``LC_*``, ``LANG``, ``TZ``, ``HOME`` in the job's environment, a directory on ``sys.path``)
         makes it start cold instead. 0: start every run cold.
         """)
+    kernel_pool_size = Int(1, config=True, help="""
+        How many kernels to keep started ahead of notebook runs, per kernelspec that notebook jobs
+        used (each with its runner's imports done): a run of a small notebook then skips kernel
+        start-up. Created after a kernelspec's first notebook run, each serves one run and is
+        replaced; a run whose environment differs from the server's (a job with ``env``), or of a
+        kernel other than Python, starts a kernel of its own. 0: every notebook run starts cold.
+        """)
+    kernel_idle_seconds = Float(600.0, config=True, help="""
+        Seconds a prestarted kernel waits for a run before it is shut down (its kernelspec gets new
+        ones after its next notebook run).
+        """)
     max_concurrent_runs = Int(4, config=True, help="""
         How many runs may execute at once across all jobs; further runs wait in status ``queued``.
         """)
@@ -194,6 +205,7 @@ class PipelineSchedulerApp(ExtensionApp):
         config = SchedulerConfig(
             root=self.root, db_url=self.resolved_db_url(), timezone=self.timezone,
             python_executable=self.python_executable, prestarted_interpreters=self.prestarted_interpreters,
+            kernel_pool_size=self.kernel_pool_size, kernel_idle_seconds=self.kernel_idle_seconds,
             max_concurrent_runs=self.max_concurrent_runs,
             default_timeout=self.default_timeout or None,
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",

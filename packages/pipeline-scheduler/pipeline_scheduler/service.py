@@ -25,6 +25,7 @@ from .execution.dask_launcher import DaskLauncher
 from .execution.history import RunHistory
 from .execution.launchers import LocalLauncher
 from .execution.notebooks.artifacts import artifacts_in
+from .execution.notebooks.kernel_pool import KernelPool
 from .execution.notebooks.one_off import run_overrides
 from .execution.notifications import Notifier, NotifySettings, redact
 from .execution.orphans import LeftoverSweeper, end_run
@@ -67,6 +68,8 @@ class SchedulerConfig:
     max_log_bytes: int = 50 * 1024**2
     max_log_space: int = 5 * 1024**3
     notify: NotifySettings = NotifySettings()
+    kernel_pool_size: int = 1  # warm kernels per kernelspec used by notebook jobs
+    kernel_idle_seconds: float = 600.0
 
 
 class PipelineScheduler:
@@ -83,9 +86,11 @@ class PipelineScheduler:
         self.context = context = ExecutionContext(config.root, config.state_dir, config.python_executable,
                                                   config.jobs_dir, config.plugins_dir)
         self.prestarter = Prestarter(config.python_executable, config.root, config.prestarted_interpreters)
+        self.kernel_pool = KernelPool(config.python_executable, config.state_dir, config.kernel_pool_size,
+                                      config.kernel_idle_seconds, fallback=self.prestarter)
         self.sweeper = LeftoverSweeper()
         self.launcher = (DaskLauncher(config.dask_scheduler_address or None) if config.executor == "dask"
-                         else LocalLauncher(self.prestarter))
+                         else LocalLauncher(self.kernel_pool))
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention, server_id=self.server.id,
@@ -121,6 +126,7 @@ class PipelineScheduler:
         if legacy:
             log.warning("marked %d run(s) left active by an earlier version as interrupted", len(legacy))
         self.prestarter.start()
+        self.kernel_pool.start()
         self.sweeper.start()
         self.runs.start()
         self.scheduler.start()
@@ -145,6 +151,7 @@ class PipelineScheduler:
         self.notifier.stop()
         self.sweeper.stop()
         self.prestarter.stop()
+        self.kernel_pool.stop()
         self._repairs.shutdown(wait=True)
         self.engine.dispose()
 

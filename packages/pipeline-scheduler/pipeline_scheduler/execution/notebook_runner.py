@@ -2,7 +2,8 @@
 copy (and an HTML export) kept as the run's artifacts.
 
 Usage: ``python -m pipeline_scheduler.execution.notebook_runner NOTEBOOK OUTPUT_DIR [--kernel NAME]
-[--parameters JSON] [--cell-timeout S] [--html]``. Exit status 0 when every cell ran, 1 when one
+[--parameters JSON] [--html]``; ``... --serve KERNEL``: a prestarted runner with
+a kernel already started, which waits for its run on stdin (see :mod:`.notebooks.warm`). Exit status 0 when every cell ran, 1 when one
 raised or the kernel failed, 2 for a notebook that cannot be read. The executed notebook is
 written in every case it can be; why a run failed is written to ``OUTPUT_DIR/.outcome.json``
 (cell number, exception name and message), which the server records as the run's error.
@@ -39,7 +40,6 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("--kernel", default="")
     parser.add_argument("--parameters", type=json.loads, default=None)
-    parser.add_argument("--cell-timeout", type=float, default=None)
     parser.add_argument("--html", action="store_true")
     return parser.parse_args(argv)
 
@@ -54,7 +54,7 @@ def code_cell_numbers(cells: list[Any]) -> dict[int, int]:
     return {index: number for number, index in enumerate(runnable, 1)}
 
 
-def make_client(notebook: Any, options: argparse.Namespace, output: KernelOutput, km: Any = None) -> Any:
+def make_client(notebook: Any, options: argparse.Namespace, output: KernelOutput, km: Any = None, kc: Any = None) -> Any:
     """An nbclient client that writes progress lines and outputs to stdout (the run's log) as they come."""
     from nbclient import NotebookClient
 
@@ -80,9 +80,11 @@ def make_client(notebook: Any, options: argparse.Namespace, output: KernelOutput
             first_line = (lines or [""])[0][:80]
             say(f"[cell {number}/{total}]{injected} {first_line}")
 
-    return LoggingClient(notebook, km=km, kernel_name=options.kernel, timeout=options.cell_timeout,
-                         on_notebook_start=on_notebook_start, on_cell_start=on_cell_start,
-                         resources={"metadata": {"path": str(Path.cwd())}})
+    client = LoggingClient(notebook, km=km, kernel_name=options.kernel, timeout=None,  # the run's timeout ends it all
+                           on_notebook_start=on_notebook_start, on_cell_start=on_cell_start,
+                           resources={"metadata": {"path": str(Path.cwd())}})
+    client.kc = kc
+    return client
 
 
 def print_output(output: Any) -> None:
@@ -114,11 +116,13 @@ def failure_reason(error: BaseException, numbers: dict[int, int], notebook: Any)
     return f"{type(error).__name__}: {error}"
 
 
-async def execute(notebook: Any, options: argparse.Namespace, output: KernelOutput, km: Any = None) -> int:
-    """Run every cell, then save the executed copy (and HTML); the exit status."""
+async def execute(notebook: Any, options: argparse.Namespace, output: KernelOutput, km: Any = None,
+                  kc: Any = None) -> int:
+    """Run every cell (in a new kernel, or in ``km``'s through ``kc``), then save the executed copy
+    (and HTML); the exit status."""
     from nbclient.exceptions import CellExecutionError
 
-    client = make_client(notebook, options, output, km)
+    client = make_client(notebook, options, output, km, kc)
     status, reason = 0, None
     try:
         await client.async_execute(stdout=output.write_fd, stderr=output.write_fd)
@@ -132,8 +136,9 @@ async def execute(notebook: Any, options: argparse.Namespace, output: KernelOutp
             if start_up:
                 print(f"the kernel said while starting:\n{start_up}", file=sys.stderr, flush=True)
     finally:
-        output.kernel_started()
-        output.finish()
+        if km is None:  # nbclient shut its kernel down: wait for the kernel's last words
+            output.kernel_started()
+            output.finish()
         save(notebook, options, output, reason)
     return status
 
@@ -177,16 +182,33 @@ def load(options: argparse.Namespace) -> Any:
     return notebook
 
 
-def main(argv: list[str] | None = None) -> int:
-    skip_slow_format_checkers()
-    options = parse_options(argv)
+async def run(options: argparse.Namespace, warm: Any = None) -> int:
+    """One run: in the ``warm`` kernel when it fits (see :mod:`.notebooks.warm`), else in a new one."""
     notebook = load(options)
     if notebook is None:
+        if warm is not None:
+            await warm.close()
         options.output_dir.mkdir(parents=True, exist_ok=True)
         (options.output_dir / OUTCOME_FILE).write_text(json.dumps({"reason": f"cannot read {options.notebook.name}"}))
         return EXIT_UNREADABLE
-    output = KernelOutput()
-    return asyncio.run(execute(notebook, options, output))
+    if warm is not None and await warm.take(options.kernel):
+        say(f"[kernel {options.kernel}, prestarted]")
+        try:
+            return await execute(notebook, options, warm.output, warm.km, warm.kc)
+        finally:
+            await warm.close()
+    if warm is not None:
+        await warm.close()
+    return await execute(notebook, options, KernelOutput())
+
+
+def main(argv: list[str] | None = None) -> int:
+    skip_slow_format_checkers()
+    if argv is None and sys.argv[1:2] == ["--serve"]:
+        from .notebooks.warm import serve
+
+        return asyncio.run(serve(sys.argv[2], parse_options, run))
+    return asyncio.run(run(parse_options(argv)))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Progress and cell outputs stream into the run's log; the executed notebook (and,
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ...api.payloads import JobSpec, is_notebook_target
@@ -46,19 +47,25 @@ class NotebookExecutor(Executor):
     def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         notebook = resolve_in_root(context.root, spec["pipeline_path"], "pipeline_path")
         argv = [context.python_executable, "-m", RUNNER_MODULE, str(notebook),
-                str(artifacts_in(context.state_dir).directory(job_id, execution_id))]
-        if spec.get("kernel_name"):
-            argv += ["--kernel", spec["kernel_name"]]
+                str(artifacts_in(context.state_dir).directory(job_id, execution_id)),
+                "--kernel", spec.get("kernel_name") or saved_kernel_name(notebook)]
         if spec.get("parameters"):
             argv += ["--parameters", json.dumps(spec["parameters"])]
-        if spec.get("timeout"):
-            argv += ["--cell-timeout", str(spec["timeout"])]
         if spec.get("html_export"):
             argv.append("--html")
         return Command(argv, working_dir(spec, context))
 
     def failure_reason(self, job_id: str, execution_id: str, context: ExecutionContext) -> str | None:
         return artifacts_in(context.state_dir).failure_reason(job_id, execution_id)
+
+
+def saved_kernel_name(path: Path) -> str:
+    """The kernelspec the notebook was saved with (nbclient's default when it names none or cannot be
+    read: the runner then says why)."""
+    try:
+        return notebook_kernel_name(json.loads(path.read_text(encoding="utf-8"))) or DEFAULT_KERNEL
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_KERNEL
 
 
 def check_notebook_parameters(notebook: dict[str, Any], parameters: Any) -> None:
