@@ -14,13 +14,17 @@ shared cores finish, so runs queue; what is checked is that every instant is rec
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +33,7 @@ import pytest
 from sqlalchemy import select
 
 from pipeline_scheduler.storage.tables import RunRow, make_engine
-from server_process import ServerProcess, free_port
+from server_process import PACKAGE_DIR, ServerProcess, free_port
 
 FULL = os.environ.get("SCALE_OUT_FULL") == "1"
 JOBS = 1000 if FULL else 100
@@ -185,3 +189,153 @@ def test_a_worker_that_does_not_share_the_root_is_refused_at_submit(servers, clu
     cluster.add_worker("sharing")
     places = Counter(server.request("POST", f"run/{job['id']}")["output"] for _ in range(4))
     assert places == {"on sharing\n": 4}, places  # never sent to the blind worker
+
+
+# -- the headless scheduler: a browser on the lab's origin, and JupyterHub's OAuth -------------------
+def serve_env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])),
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+
+
+def call(url: str, method: str = "GET", headers: dict | None = None, body: dict | None = None) -> tuple[int, dict, bytes]:
+    """``(status, headers, body)`` of one request, errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, headers: dict, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if call(url, headers=headers)[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, f"not up: {url}"
+        time.sleep(0.5)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def test_the_headless_scheduler_answers_a_lab_on_another_origin(tmp_path: Path) -> None:
+    """What the panel's ``serverUrl`` needs of ``pipeline-scheduler serve --  --ServerApp.allow_origin=…``:
+    the browser's preflight and its token-authenticated requests are allowed for the lab's origin only."""
+    port, token, lab = free_port(), "remote-token", "http://127.0.0.1:8888"
+    process = subprocess.Popen([sys.executable, "-m", "pipeline_scheduler.cli", "serve", "--root", str(tmp_path),
+                                "--port", str(port), "--token", token, "--", f"--ServerApp.allow_origin={lab}",
+                                "--PipelineSchedulerApp.timezone=UTC"],
+                               env=serve_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}/pipeline-scheduler/"
+    try:
+        wait_until_up(base + "health", process, {"Authorization": f"token {token}"})
+        status, headers, _ = call(base + "jobs", "OPTIONS", {
+            "Origin": lab, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, x-xsrftoken"})
+        assert status in (200, 204) and headers["Access-Control-Allow-Origin"] == lab, headers
+        assert "authorization" in headers["Access-Control-Allow-Headers"], headers
+        status, headers, body = call(base + "jobs", "POST", {"Origin": lab, "Authorization": f"token {token}",
+                                                             "Content-Type": "application/json"},
+                                     {"python_code": "print(1)", "schedule_type": "manual"})
+        assert status == 200 and headers["Access-Control-Allow-Origin"] == lab, (status, body)
+        status, headers, _ = call(base + "jobs", headers={"Origin": "http://elsewhere.example",
+                                                          "Authorization": f"token {token}"})
+        assert headers.get("Access-Control-Allow-Origin") == lab, headers  # a browser elsewhere cannot read it
+    finally:
+        stop(process)
+
+
+HUB_CONFIG = """
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = {proxy_port}
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.JupyterHub.db_url = "sqlite:///{base}/hub.sqlite"
+c.JupyterHub.cookie_secret_file = "{base}/cookie_secret"
+c.JupyterHub.pid_file = "{base}/hub.pid"
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allowed_users = {{"ada", "bob"}}
+c.JupyterHub.services = [
+    {{"name": "pipeline-scheduler", "url": "http://127.0.0.1:{service_port}", "api_token": "{service_token}",
+      "oauth_no_confirm": True}},
+    {{"name": "tester", "api_token": "{tester_token}"}},
+]
+c.JupyterHub.load_roles = [
+    {{"name": "scheduler-users", "users": ["ada"], "scopes": ["access:services!service=pipeline-scheduler"]}},
+    {{"name": "tester", "services": ["tester"], "scopes": ["admin:users", "tokens"]}},
+]
+"""
+
+
+def configurable_http_proxy() -> str:
+    """JupyterHub's proxy (npm's configurable-http-proxy): on PATH, or installed under $CHP_DIR."""
+    found = shutil.which("configurable-http-proxy") or shutil.which(
+        "configurable-http-proxy", path=os.path.join(os.environ.get("CHP_DIR", ""), "node_modules", ".bin"))
+    if not found:
+        raise RuntimeError("configurable-http-proxy is not installed (npm install -g configurable-http-proxy, "
+                           "or npm install it under $CHP_DIR)")
+    return found
+
+
+def test_as_a_jupyterhub_service_only_users_granted_the_service_get_in(tmp_path: Path) -> None:
+    """A real JupyterHub (and its proxy) with ``pipeline-scheduler serve`` as its service, started
+    with the environment the Hub gives a service (here by the test, as a systemd unit next to the Hub
+    would: a managed service must answer within the Hub's fixed 10 s, too short on a loaded CI
+    machine). Hub OAuth lets in a user granted ``access:services!service=pipeline-scheduler`` with a
+    Hub token, and no one else."""
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "hello.py").write_text("print('through the hub')\n")
+    ports = {name: free_port() for name in ("proxy_port", "hub_port", "proxy_api_port", "service_port")}
+    tokens = {"service_token": "service-" + "1" * 24, "tester_token": "tester-" + "0" * 24}
+    (tmp_path / "jupyterhub_config.py").write_text(HUB_CONFIG.format(**ports, **tokens, base=tmp_path,
+                                                                     proxy=configurable_http_proxy()))
+    prefix = "/services/pipeline-scheduler/"
+    service_env = {**serve_env(tmp_path), "JUPYTERHUB_SERVICE_NAME": "pipeline-scheduler",
+                   "JUPYTERHUB_API_TOKEN": tokens["service_token"], "JUPYTERHUB_CLIENT_ID": "service-pipeline-scheduler",
+                   "JUPYTERHUB_API_URL": f"http://127.0.0.1:{ports['hub_port']}/hub/api",
+                   "JUPYTERHUB_SERVICE_PREFIX": prefix, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{ports['service_port']}"}
+    logs = [open(tmp_path / name, "ab") for name in ("hub.log", "service.log")]  # noqa: SIM115 (closed below)
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(tmp_path / "jupyterhub_config.py")],
+                         cwd=tmp_path, env=serve_env(tmp_path), stdout=logs[0], stderr=subprocess.STDOUT,
+                         start_new_session=True),
+        subprocess.Popen([sys.executable, "-m", "pipeline_scheduler.cli", "serve", "--root", str(tmp_path / "root"),
+                          "--", "--PipelineSchedulerApp.timezone=UTC"], cwd=tmp_path, env=service_env,
+                         stdout=logs[1], stderr=subprocess.STDOUT, start_new_session=True)]
+    public = f"http://127.0.0.1:{ports['proxy_port']}"
+    service = f"{public}{prefix}pipeline-scheduler/"
+    tester = {"Authorization": f"token {tokens['tester_token']}"}
+    try:
+        wait_until_up(f"{public}/hub/api/users/ada", processes[0], tester)
+        users = {name: json.loads(call(f"{public}/hub/api/users/{name}/tokens", "POST", tester, {})[2])["token"]
+                 for name in ("ada", "bob")}
+        ada = {"Authorization": f"token {users['ada']}"}
+        wait_until_up(service + "health", processes[1], ada)
+        status, _, body = call(service + "jobs", "POST", {**ada, "Content-Type": "application/json"},
+                               {"pipeline_path": "hello.py", "schedule_type": "manual"})
+        assert status == 200, body
+        status, _, body = call(service + f"run/{json.loads(body)['id']}", "POST", ada, {})
+        assert status == 200 and json.loads(body)["output"] == "through the hub\n", body
+        assert call(service + "jobs", headers={"Authorization": f"token {users['bob']}"})[0] == 403
+        assert call(service + "jobs")[0] == 403  # no credentials
+        assert call(service + "jobs", headers={"Authorization": f"token {tokens['tester_token']}"})[0] == 403
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        for log in logs:
+            log.close()
