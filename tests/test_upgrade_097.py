@@ -274,3 +274,45 @@ def test_a_time_skipped_by_daylight_saving_is_noted() -> None:
     payload, _, notes = translate(stored, "UTC")
     assert payload["cron_expression"] == "30 2 * * 0"
     assert len(notes) == 1 and "T03:00:00+02:00 where 0.9.7 fired at" in notes[0] and "T03:30:00+02:00" in notes[0]
+
+
+DOWNGRADE = f"""
+DELETE FROM apscheduler_jobs WHERE id IN (SELECT id FROM {KEPT_JOBS});
+INSERT INTO apscheduler_jobs SELECT id, next_run_time, job_state FROM {KEPT_JOBS};
+DROP TABLE {KEPT_JOBS};
+ALTER TABLE {KEPT_RUNS} RENAME TO scheduler_runs;
+"""  # as the README says
+
+
+def test_a_downgrade_renames_the_tables_back_and_0_9_7_has_everything_again(workspace_097: dict[str, Any],
+                                                                      tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(workspace_097["root"], root)
+    _start(root).stop()
+    with sqlite3.connect(root / ".amphi" / "scheduler.sqlite") as db:
+        db.executescript(DOWNGRADE)
+    server = Server097(root, PARIS).start()
+    try:
+        jobs = {job["id"]: job for job in server.request("GET", "jobs")["jobs"]}
+        runs = server.request("GET", "runs?limit=1000")["runs"]
+    finally:
+        server.stop()
+    old = workspace_097["jobs"]
+    assert set(jobs) == set(old)
+    moved = {"ticker", "paused"}  # the ticker fired since the listing, the paused job was paused after it
+    assert {job_id: (job["name"], job["next_run_time"]) for job_id, job in jobs.items() if job_id not in moved} == {
+        job_id: (job["name"], job["next_run_time"]) for job_id, job in old.items() if job_id not in moved}
+    assert jobs["paused"]["next_run_time"] is None
+    assert {run["id"] for run in workspace_097["runs"]} <= {run["id"] for run in runs}
+
+    # and up again: 0.9.7's runs are not doubled, its jobs are ours again
+    scheduler = _start(root)
+    try:
+        assert sorted(scheduler.health()["upgraded_from_0_9_7"]["jobs"]) == sorted(set(old) - {NOT_MIGRATABLE})
+        migrated = [run["execution_id"] for run in scheduler.history.list(limit="1000")["runs"]
+                    if run["execution_id"].startswith("amphi097-")]
+        with sqlite3.connect(root / ".amphi" / "scheduler.sqlite") as db:
+            kept = [run_id for (run_id,) in db.execute(f"SELECT id FROM {KEPT_RUNS}")]
+        assert len(kept) >= len(runs) and sorted(migrated) == sorted(f"amphi097-{run_id}" for run_id in kept)
+    finally:
+        scheduler.stop()
