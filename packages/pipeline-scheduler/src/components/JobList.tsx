@@ -431,6 +431,9 @@ function StaleCode(props: {
   const { job, controller, trans } = props;
   const generated = formatDateTime(String(job.code_generated_at ?? ''), { seconds: true });
   const canGenerate = controller.canGenerateCode;
+  const help = canGenerate
+    ? trans.__('Regenerate the code of "%1" from %2', job.name, String(job.pipeline_path))
+    : trans.__('Regenerating needs the Amphi pipeline editor, which is not available');
   return (
     <span className="jp-PipelineScheduler-staleCode" data-testid="code-stale">
       <span
@@ -446,16 +449,13 @@ function StaleCode(props: {
         type="button"
         className="jp-PipelineScheduler-linkButton"
         disabled={props.busy || !canGenerate}
-        title={
-          canGenerate
-            ? trans.__('Generate the code of "%1" again from %2', job.name, String(job.pipeline_path))
-            : trans.__('Regenerating needs the Amphi pipeline editor, which is not available')
-        }
+        title={help}
+        aria-label={help}
         onClick={props.onRegenerate}
         data-testid="regenerate"
       >
         <refreshIcon.react tag="span" className="jp-PipelineScheduler-kindIcon" />
-        {trans.__('Regenerate')}
+        <span className="jp-PipelineScheduler-buttonLabel">{trans.__('Regenerate')}</span>
       </button>
     </span>
   );
