@@ -234,6 +234,33 @@ def test_a_second_start_changes_nothing_and_migrated_jobs_fire(workspace_097: di
         scheduler.stop()
 
 
+def test_a_row_that_cannot_be_read_is_kept_and_reported(workspace_097: dict[str, Any], tmp_path: Path) -> None:
+    """A 0.9.7 row whose trigger no longer unpickles (say, a class of another APScheduler version) stays in
+    0.9.7's kept table, is reported, and so is the job that waits on it; the others are migrated."""
+    root = tmp_path / "root"
+    shutil.copytree(workspace_097["root"], root)
+    database = root / ".amphi" / "scheduler.sqlite"
+    with sqlite3.connect(database) as db:
+        (state,) = db.execute("SELECT job_state FROM apscheduler_jobs WHERE id = 'hourly'").fetchone()
+        broken = state.replace(b"apscheduler.triggers.interval", b"apscheduler.triggers.intervax")
+        db.execute("UPDATE apscheduler_jobs SET job_state = ? WHERE id = 'hourly'", (broken,))
+    scheduler = _start(root)
+    try:
+        report = scheduler.health()["upgraded_from_0_9_7"]
+        jobs = {job["id"] for job in json.loads(scheduler.jobs.list_json())["jobs"]}
+    finally:
+        scheduler.stop()
+    reasons = {problem["id"]: problem["reason"] for problem in report["not_migrated"]}
+    assert set(reasons) == {"hourly", "after-hourly", NOT_MIGRATABLE}
+    assert "cannot be read" in reasons["hourly"] and "intervax" in reasons["hourly"]
+    assert "unknown job 'hourly'" in reasons["after-hourly"]
+    assert jobs == set(workspace_097["jobs"]) - set(reasons)
+    with sqlite3.connect(database) as db:
+        assert db.execute(f"SELECT job_state FROM {KEPT_JOBS} WHERE id = 'hourly'").fetchone() == (broken,)
+        assert db.execute("SELECT count(*) FROM apscheduler_jobs WHERE id IN ('hourly', 'after-hourly')").fetchone() \
+            == (0,)
+
+
 def _snapshot(scheduler: PipelineScheduler, root: Path) -> tuple[Any, ...]:
     """The jobs and runs our API shows and 0.9.7's kept tables."""
     jobs = json.loads(scheduler.jobs.list_json())["jobs"]

@@ -79,16 +79,21 @@ class UpgradeReport:
 
 def upgrade_097(engine: Engine, scheduler: SchedulerService, jobs: JobService, log_dir: Path) -> UpgradeReport | None:
     """Migrate what a 0.9.7 workspace left in the database; ``None`` when there is nothing of it."""
-    legacy = [stored for stored in scheduler.stored_jobs()
-              if stored.state is not None and stored.state.get("func") == LEGACY_FUNCTION]
+    rows = list(scheduler.stored_jobs())
+    legacy = [stored for stored in rows if stored.state is not None and stored.state.get("func") == LEGACY_FUNCTION]
+    unreadable = _unreadable_legacy(engine, [stored for stored in rows if stored.state is None])
     with engine.connect() as connection:
         has_runs = LEGACY_RUNS in inspect(connection).get_table_names()
-    if not legacy and not has_runs:
+    if not legacy and not unreadable and not has_runs:
         return None
     report = UpgradeReport()
-    if legacy:
-        _keep_rows(engine, legacy)
+    if legacy or unreadable:
+        _keep_rows(engine, legacy + unreadable)
         _migrate_jobs(engine, legacy, jobs, report)
+    for stored in unreadable:
+        report.not_migrated.append({"id": stored.id, "name": stored.id,
+                                    "reason": f"its stored job cannot be read ({stored.problem})"})
+        _drop_row(engine, stored)
     if has_runs:
         report.runs = _migrate_runs(engine, log_dir)
         jobs.listing.mark()  # jobs show their last 0.9.7 run
@@ -103,6 +108,17 @@ def upgrade_097(engine: Engine, scheduler: SchedulerService, jobs: JobService, l
 
 
 # -- jobs --------------------------------------------------------------------------------------
+def _unreadable_legacy(engine: Engine, unreadable: list[StoredJob]) -> list[StoredJob]:
+    """Those of the rows that cannot be unpickled that name 0.9.7's function (e.g. a trigger of another
+    APScheduler version): not migrated, but kept and reported like the others."""
+    if not unreadable:
+        return []
+    with engine.connect() as connection:
+        states = dict(connection.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.job_state)
+                                         .where(apscheduler_jobs.c.id.in_([stored.id for stored in unreadable]))).all())
+    return [stored for stored in unreadable if LEGACY_FUNCTION.encode() in (states.get(stored.id) or b"")]
+
+
 def _keep_rows(engine: Engine, legacy: list[StoredJob]) -> None:
     """Copy the 0.9.7 rows aside before they are replaced (a copy left by an interrupted upgrade is refreshed)."""
     with engine.begin() as connection:
