@@ -310,7 +310,8 @@ def _migrate_runs(engine: Engine, log_dir: Path) -> int:
         legacy = connection.execute(text(
             f"SELECT id, job_id, job_name, status, triggered_by, started_at, finished_at, exit_code, output, error "
             f"FROM {LEGACY_RUNS} ORDER BY id")).all()
-        keep_ids = connection.scalar(select(RunRow.id).limit(1)) is None
+        # 0.9.7's ids (its clients' links) when ours start empty; SQLite only: a PostgreSQL sequence would not follow
+        keep_ids = connection.dialect.name == "sqlite" and connection.scalar(select(RunRow.id).limit(1)) is None
         rows = [_run_row(run, log_dir, keep_ids) for run in legacy]
         if rows:
             connection.execute(insert_or_ignore(connection.dialect.name, RunRow, ["execution_id"]), rows)
