@@ -5,7 +5,13 @@
 # (scripts/setup.sh), installs the test tools, runs the tests. Exits non-zero on failure.
 #
 #   bash scripts/ui-test.sh                 # every browser test
-#   bash scripts/ui-test.sh -g "run now"    # extra arguments go to `playwright test`
+#   bash scripts/ui-test.sh -g "run now"    # extra arguments go to `playwright test` (our JupyterLab only)
+#   bash scripts/ui-test.sh --amphi-etl     # only the tests with the real Amphi ETL editor (+ arguments)
+#
+# The tests with the real Amphi ETL editor (tests/amphi-etl.spec.ts) run on the JupyterLab of a venv
+# where `pip install amphi-etl` then `pip install "amphi-scheduler>=1"` (our wheel) were run, as the
+# README says: tests/amphi_etl_env.py makes it, cached under ~/.cache/amphi-scheduler-tests/ (the first
+# time takes about 2.5 minutes; later only our wheel is rebuilt and reinstalled when it changed).
 #
 # Screenshots (the panel, forms, run views, the README gallery in gallery/) are kept in
 # ui-tests/artifacts/; UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/;
@@ -47,19 +53,44 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ]; then
   echo "$inputs" > "$stamp"
 fi
 
-# A free port for the throw-away JupyterLab, unless one is given.
-if [ -z "${UI_TEST_PORT:-}" ]; then
-  UI_TEST_PORT=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-fi
-export UI_TEST_PORT
-root=$(mktemp -d "${TMPDIR:-/tmp}/amphi-ui-tests.XXXXXX")
-export JUPYTERLAB_GALATA_ROOT_DIR="$root"
-trap 'rm -rf "$root"' EXIT
+roots=()
+trap 'rm -rf "${roots[@]}"' EXIT
 
-uilog "JupyterLab on 127.0.0.1:$UI_TEST_PORT, root $root, browser $CHROMIUM_PATH"
-start=$(date +%s)
+# Runs one suite (its Playwright arguments) on a throw-away JupyterLab: on a free port unless UI_TEST_PORT
+# is given, with a new temporary root.
+run_suite() {
+  local what=$1 port=${UI_TEST_PORT:-} start status=0 root
+  shift
+  if [ -z "$port" ]; then
+    port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  fi
+  root=$(mktemp -d "${TMPDIR:-/tmp}/amphi-ui-tests.XXXXXX")
+  roots+=("$root")
+  uilog "$what: JupyterLab on 127.0.0.1:$port, root $root, browser $CHROMIUM_PATH"
+  start=$(date +%s)
+  UI_TEST_PORT=$port JUPYTERLAB_GALATA_ROOT_DIR=$root jlpm playwright test "$@" || status=$?
+  uilog "$what: finished in $(( $(date +%s) - start )) s with status $status"
+  return "$status"
+}
+
+# The venv with the real Amphi ETL and our wheel (built from this tree), then its suite.
+run_amphi_etl_suite() {
+  local start=$(date +%s) venv
+  uilog "preparing the venv with amphi-etl and this package (tests/amphi_etl_env.py)"
+  venv=$(cd .. && python tests/amphi_etl_env.py) || return 1
+  uilog "venv ready in $(( $(date +%s) - start )) s: $venv"
+  AMPHI_ETL_VENV=$venv run_suite "with the real Amphi ETL" --config playwright.amphi-etl.config.js "$@"
+}
+
 status=0
-jlpm playwright test "$@" || status=$?
-uilog "browser tests finished in $(( $(date +%s) - start )) s with status $status"
-uilog "screenshots: ui-tests/artifacts/ (and ui-tests/artifacts/gallery/)"
+if [ "${1:-}" = "--amphi-etl" ]; then
+  shift
+  run_amphi_etl_suite "$@" || status=$?
+else
+  run_suite "our JupyterLab" "$@" || status=$?
+  if [ "$#" = 0 ]; then
+    run_amphi_etl_suite || status=1
+  fi
+fi
+uilog "screenshots: ui-tests/artifacts/ (and ui-tests/artifacts/gallery/); failures of the Amphi ETL tests: ui-tests/artifacts/amphi-etl-results/"
 exit "$status"
