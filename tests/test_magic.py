@@ -48,6 +48,7 @@ def test_a_cell_becomes_a_job_updated_by_name_and_refused_whole(servers, runtime
         assert out.startswith(f"✓ Updated job nightly (id {job['id']}): Every 10 minutes")
         assert updated["id"] == job["id"] and updated["python_code"].endswith("print('every ten minutes')\n")
         assert updated["schedule_type"] == "interval" and updated.get("cron_expression") is None
+        assert updated["timezone"] == "Europe/Paris"  # kept: not given again
 
         # a bad cron: said in one line, nothing stored or changed
         out, err = kernel.run('%%schedule --cron "0 99 * * *" --name broken\nprint(1)\n')

@@ -45,29 +45,28 @@ class Scheduler:
         arguments (its source runs alone: what it imports or calls must be inside it). When:
         ``cron="0 7 * * 1-5"``, ``every="10m"`` (from ``at`` when given), ``at="tomorrow 07:00"``, or
         none of them (on demand); ``tz`` the zone of the schedule (default: this machine's). Any other
-        job field of the API goes in ``options`` (``timeout=600``, ``env={...}``, ``retries=2``)."""
-        zone = canonical_zone(tz) if tz else local_zone()
-        fields = {**target_fields(target, self.client.root_dir),
-                  **schedule_fields(cron, every, at, zone), "timezone": zone, **options}
+        job field of the API goes in ``options`` (``timeout=600``, ``env={...}``, ``retries=2``).
+        An update keeps the job's zone unless ``tz`` is given, and the fields not given."""
+        existing = self.named(name)
+        zone = canonical_zone(tz) if tz else str(existing["timezone"]) if existing else local_zone()
+        fields = {**target_fields(target, self.client.root_dir), **schedule_fields(cron, every, at, zone),
+                  "timezone": zone, **options}
         if parameters is not None:
             fields["parameters"] = json_object(parameters, "parameters")
-        return self.save(fields, name)
-
-    def save(self, fields: dict[str, Any], name: str | None) -> dict[str, Any]:
-        """``POST jobs``, or ``PUT`` onto the one job called ``name``: a new target or schedule replaces
-        the old one whole; fields not given stay."""
-        existing = named_jobs(self.client, name) if name else []
-        if len(existing) > 1:
-            raise Ambiguous(f"{len(existing)} jobs are named {name!r}; update one by its id with "
-                            f"Scheduler().client.request('PUT', 'jobs/ID', {{...}})", field="name")
         if not existing:
             return self.client.request("POST", "jobs", {**fields, **({"name": name} if name else {})})
-        changes = dict(fields)
-        if any(key in fields for key in TARGET_KEYS):
-            changes = {**{key: None for key in TARGET_KEYS}, **changes}
-        if "schedule_type" in fields:
-            changes = {**{key: None for key in SCHEDULE_KEYS}, **changes}
-        return self.client.request("PUT", f"jobs/{existing[0]['id']}", changes)
+        # a new target and schedule replace the old ones whole (no cron left behind an interval)
+        changes = {**{key: None for key in (*TARGET_KEYS, *SCHEDULE_KEYS)}, **fields}
+        return self.client.request("PUT", f"jobs/{existing['id']}", changes)
+
+    def named(self, name: str | None) -> dict[str, Any] | None:
+        """The one job called exactly ``name``, or None; several of that name are an error."""
+        found = named_jobs(self.client, name) if name else []
+        if len(found) > 1:
+            raise Ambiguous(f"{len(found)} jobs are named {name!r} ({', '.join(job['id'] for job in found)}): "
+                            "give a name of its own, or change one with client.request('PUT', 'jobs/ID', ...)",
+                            field="name")
+        return found[0] if found else None
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job, as ``GET jobs`` lists them."""
