@@ -16,6 +16,9 @@ Nothing is lost: the 0.9.7 rows are copied to ``amphi097_apscheduler_jobs`` befo
 and ``scheduler_runs`` is renamed ``amphi097_scheduler_runs``. A row that cannot be migrated stays
 there only, with the reason logged and shown by ``GET health``. Running it again changes nothing: what
 was migrated has left the tables it is read from, and runs are keyed by their 0.9.7 id.
+
+A downgrade puts the kept rows back into ``apscheduler_jobs`` and renames ``amphi097_scheduler_runs``
+back (the README gives the statements); upgrading again then takes in what 0.9.7 changed meanwhile.
 """
 
 from __future__ import annotations
