@@ -1,9 +1,10 @@
-"""Prestarted interpreters: a warm run must behave exactly like ``python script.py`` started cold.
+"""Warm starts: a run forked from a fork server must behave exactly like ``python script.py`` started cold.
 
-Each case runs the same script twice with real processes: once through a spare interpreter of
+Each case runs the same script twice with real processes: once through the fork server of
 :class:`Prestarter` and once with a plain ``Popen`` (the reference), and compares what the script
-saw and printed. ``/proc/self/cmdline`` tells which path a process took: a warm run still shows
-the spare's ``python -c`` command line, a cold fallback (``exec`` of a fresh interpreter) does not.
+saw and printed. The process's environment block tells which path a process took: a forked run
+keeps the fork server's block (its ``os.environ`` is the run's), a cold start or a fallback
+(``exec`` of a fresh interpreter) has the run's environment in both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from pipeline_scheduler.execution.executors import Command
 from pipeline_scheduler.execution.prestart import Prestarter
 from pipeline_scheduler.execution.processes import kill_tree, start_process
@@ -38,8 +38,9 @@ print("stdin", repr(sys.stdin.read()))
 print("env", os.environ.get("PROBE_VALUE"), os.environ.get("PYTHONUNBUFFERED"), "PROBE_UNSET" in os.environ)
 print("modules", sorted(name for name in sys.modules if name.startswith(("json", "socket", "pipeline"))))
 sys.stderr.write("to stderr\\n")
-with open("/proc/self/cmdline", "rb") as handle:
-    sys.stderr.write("WARM\\n" if b"-c" in handle.read().split(b"\\0") else "COLD\\n")
+with open("/proc/self/environ", "rb") as handle:
+    block = set(handle.read().split(b"\\0")) - {b""}
+sys.stderr.write("COLD\\n" if block == {k + b"=" + v for k, v in os.environb.items()} else "WARM\\n")
 '''
 
 
@@ -52,11 +53,7 @@ def prestarter(tmp_path: Path) -> Iterator[Prestarter]:
 
 
 def wait_spare(pool: Prestarter, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pool._spares:  # noqa: SLF001 - the test waits until a spare is there to take the run
-        assert time.monotonic() < deadline, "no spare interpreter was started"
-        time.sleep(0.01)
-    time.sleep(0.2)  # and let it finish start-up, as it will have between real runs
+    assert pool.wait_ready(dict(os.environ), timeout), "no fork server was started"
 
 
 def run(pool: Prestarter | None, script: Path, tmp_path: Path, name: str, *args: str,
@@ -164,7 +161,7 @@ def test_a_changed_directory_on_sys_path_starts_it_cold(tmp_path: Path, monkeypa
         code, output = run(pool, script, tmp_path, "late")
         assert code == 0, output
         assert "late installed after start-up" in output and "COLD" in output
-        code, output = run(pool, script, tmp_path, "next")  # the replacement spare saw it at its start-up
+        code, output = run(pool, script, tmp_path, "next")  # the replacement fork server saw it at its start-up
         assert code == 0 and "WARM" in output
     finally:
         pool.stop()
@@ -189,16 +186,15 @@ def test_timeout_and_cancel_end_a_warm_run_and_its_children(prestarter: Prestart
     assert not child.is_running()
 
 
-def test_spares_exit_when_stopped(tmp_path: Path) -> None:
-    pool = Prestarter(sys.executable, tmp_path, 2)
+def test_fork_servers_exit_when_stopped(tmp_path: Path) -> None:
+    pool = Prestarter(sys.executable, tmp_path, 1)
     pool.start()
-    deadline = time.monotonic() + 10
-    while len(pool._spares) < 2:  # noqa: SLF001
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    spares = [psutil.Process(spare.pid) for spare in pool._spares]  # noqa: SLF001
+    wait_spare(pool)
+    assert pool.wait_ready({**os.environ, "LANG": "C.UTF-8-other"})  # a second start-up environment
+    servers = [psutil.Process(server._process.pid) for server in pool._servers.values()]
+    assert len(servers) == 2
     pool.stop()
-    assert [spare.is_running() and spare.status() != psutil.STATUS_ZOMBIE for spare in spares] == [False, False]
+    assert [server.is_running() and server.status() != psutil.STATUS_ZOMBIE for server in servers] == [False, False]
 
 
 def test_other_commands_and_unusable_interpreters_start_cold(tmp_path: Path) -> None:
@@ -206,7 +202,7 @@ def test_other_commands_and_unusable_interpreters_start_cold(tmp_path: Path) -> 
     pool.start()
     try:
         deadline = time.monotonic() + 10
-        while pool._failures < 3:  # noqa: SLF001
+        while pool._failures < 3:
             pool.launch(Command(["/bin/sh", str(tmp_path / "x.py")], tmp_path), tmp_path / "x.log", {})
             assert time.monotonic() < deadline, "the pool kept trying an interpreter that cannot run it"
             time.sleep(0.05)
@@ -236,8 +232,10 @@ def test_without_spares_every_run_starts_cold(tmp_path: Path) -> None:
     pool.stop()
 
 
-MODE_PROBE = ('import sys\nwith open("/proc/self/cmdline", "rb") as handle:\n'
-              '    print("WARM" if b"-c" in handle.read().split(b"\\0") else "COLD", sys.argv[1:])\n')
+MODE_PROBE = ('import os, sys\nwith open("/proc/self/environ", "rb") as handle:\n'
+              '    block = set(handle.read().split(b"\\0")) - {b""}\n'
+              'cold = block == {k + b"=" + v for k, v in os.environb.items()}\n'
+              'print("COLD" if cold else "WARM", sys.argv[1:])\n')
 
 
 @pytest.mark.parametrize(("scheduler_config", "expected"), [
@@ -254,7 +252,7 @@ async def test_runs_through_the_server_use_a_prestarted_interpreter(api, write_s
                                              "schedule_type": "interval", "interval_seconds": 86400})
     assert status == 200, job
     outputs = []
-    for _ in range(3):  # every run gets its own interpreter: the spare is replaced after each
+    for _ in range(3):  # every run gets its own process
         if expected == "WARM":
             await asyncio.to_thread(wait_spare, prestarter)
         status, answer = await api("POST", f"run/{job['id']}")

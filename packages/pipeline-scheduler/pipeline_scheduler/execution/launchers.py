@@ -7,14 +7,16 @@ the same wherever the process is.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .executors import Command
 from .prestart import Prestarter
 from .processes import end_leftovers, kill_tree, process_start_time, start_process
+
+if TYPE_CHECKING:
+    from .processes import Started
 
 
 class WorkerLost(Exception):
@@ -47,9 +49,9 @@ class Launcher(Protocol):
 
 
 class LocalProcess:
-    """A subprocess of this server, in its own session."""
+    """A subprocess of this server (or of its fork server), in its own session."""
 
-    def __init__(self, popen: subprocess.Popen) -> None:
+    def __init__(self, popen: Started) -> None:
         self.popen = popen
         self.pid: int | None = popen.pid
         self.started_at = process_start_time(popen.pid)

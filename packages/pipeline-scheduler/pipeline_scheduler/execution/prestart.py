@@ -1,150 +1,140 @@
-"""Interpreters started ahead of runs, so that running a Python script does not wait for start-up.
+"""Python scripts started warm: forked from a fork server instead of a new interpreter each time.
 
-Starting CPython takes 15-25 ms, most of a trivial run. We keep a few interpreters of the
-configured Python waiting (each runs :mod:`pipeline_scheduler.execution.prestart_child` and blocks on its
-stdin); a run of ``python script.py [args]`` is handed to one of them and a replacement is started
-in the background. The spare is an ordinary child process of the server in its own session, so
-the run manager waits on, times out and kills it exactly like a process it started cold. A spare
-that is no longer needed has its stdin closed and exits; so does every spare when the server dies.
-
-The message a spare reads (then stdin is closed): NUL-separated ``cwd``, ``log path``, ``argc``,
-the ``argc`` arguments, then ``KEY=VALUE`` environment entries.
+Starting CPython takes 15-25 ms, most of a trivial run. A run of ``python script.py [args]`` goes
+to a fork server (:mod:`.zygote`) of that Python started with the same start-up environment (the
+variables an interpreter reads at start-up: ``PYTHON*``, ``LC_*``, ``LANG``, ``TZ``, ``HOME``,
+``COVERAGE_PROCESS_START``), one
+per such environment (a few at most, the least recently used closed first). A run the fork servers
+cannot take starts cold, exactly as before: another command, a start-up environment whose fork
+server is still starting, start-up hooks of its own (a ``sitecustomize``, a ``.pth`` that runs
+code, coverage), or a ``sys.path`` that changed since the fork server started (a replacement is
+started then).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import threading
-from collections import deque
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
 from .executors import Command
 from .orphans import RUN_MARKER
 from .processes import UNBUFFERED
+from .zygote import MARKER_PLACEHOLDER, ForkedRun, ForkServer
+
+__all__ = ["MARKER_PLACEHOLDER", "Prestarter", "startup_key"]  # the kernel pool's spares use the placeholder too
 
 log = logging.getLogger(__name__)
 
-CHILD = str(Path(__file__).with_name("prestart_child.py"))
-MARKER_PLACEHOLDER = " " * 100  # room for the run's execution id (see prestart_child._stamp_marker)
-CHILD_LOADER = f"exec(compile(open({CHILD!r}, 'rb').read(), {CHILD!r}, 'exec'))"  # short in `ps`, no imports
-GIVE_UP_AFTER = 3  # consecutive spares that died unused: this Python cannot run the child, stop trying
+STARTUP_VARIABLES = ("LANG", "LANGUAGE", "TZ", "HOME", "COVERAGE_PROCESS_START")  # as zygote_child reads them
+STARTUP_PREFIXES = ("PYTHON", "LC_")
+MAX_FORK_SERVERS = 4
+GIVE_UP_AFTER = 3  # fork servers that died before they were ready: this Python cannot run one, stop trying
+RETRY_HOOKED_AFTER = 60.0  # seconds before checking again whether an interpreter's start-up hooks are gone
+
+StartupKey = tuple[tuple[str, str], ...]
 
 
-def encode_message(command: Command, log_path: Path, env: Mapping[str, str]) -> bytes:
-    fields = [os.fspath(command.cwd), os.fspath(log_path), str(len(command.argv)), *command.argv,
-              *(f"{key}={value}" for key, value in env.items())]
-    return b"\0".join(os.fsencode(field) for field in fields)
+def startup_key(env: Mapping[str, str]) -> StartupKey:
+    """The part of ``env`` an interpreter reads at start-up: runs with the same key share a fork server."""
+    return tuple(sorted((key, value) for key, value in env.items()
+                        if key in STARTUP_VARIABLES or key.startswith(STARTUP_PREFIXES)))
 
 
 class Prestarter:
-    """Keeps ``spares`` interpreters of ``python`` waiting for the next runs of Python scripts."""
+    """Fork servers of ``python`` for the runs of Python scripts; ``spares=0`` starts every run cold."""
 
     def __init__(self, python: str, cwd: Path, spares: int) -> None:
         self._python = python
         self._cwd = cwd
-        self._wanted = max(0, spares)
-        self._spares: deque[subprocess.Popen] = deque()
+        self._enabled = spares > 0
+        self._servers: OrderedDict[StartupKey, ForkServer] = OrderedDict()
+        self._hooked: dict[StartupKey, float] = {}  # start-up environments whose runs start cold, since when
         self._lock = threading.Lock()
-        self._needed = threading.Event()
-        self._stopping = False
         self._failures = 0
-        self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def start(self) -> None:
-        if self._wanted:
-            self._thread = threading.Thread(target=self._keep_spares, name="pipeline-scheduler-prestart", daemon=True)
-            self._thread.start()
-            self._needed.set()
+        if self._enabled:
+            self._server_for(startup_key({**os.environ, **UNBUFFERED}))
 
     def stop(self) -> None:
-        self._stopping = True
-        self._needed.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
         with self._lock:
-            spares, self._spares = list(self._spares), deque()
-        for spare in spares:
-            self._release(spare)
+            self._stopping = True
+            servers, self._servers = list(self._servers.values()), OrderedDict()
+        for server in servers:
+            server.close()
 
-    def launch(self, command: Command, log_path: Path, env: Mapping[str, str]) -> subprocess.Popen | None:
-        """The run started in a waiting interpreter, or ``None`` when none can take it (start it cold)."""
+    def wait_ready(self, env: Mapping[str, str], timeout: float = 10.0) -> bool:
+        """Whether the fork server for runs in ``env`` is ready (started if needed) within ``timeout``."""
+        server = self._server_for(startup_key({**env, **UNBUFFERED}))
+        return server is not None and server.wait_ready(timeout)
+
+    def launch(self, command: Command, log_path: Path, env: Mapping[str, str]) -> ForkedRun | None:
+        """The run forked from a fork server, or ``None`` when it must start cold."""
         if len(command.argv) < 2 or command.argv[0] != self._python or not command.argv[1].endswith(".py"):
             return None
-        if not Path(command.cwd).is_dir():
-            return None  # a cold start reports it the usual way
-        spare = self._take()
-        if spare is None:
+        if not self._enabled or not Path(command.cwd).is_dir():
+            return None  # a cold start reports a missing directory the usual way
+        key = startup_key(env)
+        server = self._server_for(key)
+        if server is None:
             return None
-        try:
-            assert spare.stdin is not None
-            spare.stdin.write(encode_message(command, log_path, env))
-            spare.stdin.close()
-        except OSError:  # it died while waiting
-            self._died_unused(spare)
-            return None
-        return spare
+        run = server.launch(command.argv, os.fspath(command.cwd), os.fspath(log_path), env)
+        if not server.alive:
+            self._retire(key, server)
+        return run
 
-    def _take(self) -> subprocess.Popen | None:
-        while True:
-            with self._lock:
-                if not self._spares:
+    def _server_for(self, key: StartupKey) -> ForkServer | None:
+        with self._lock:
+            if self._stopping or self._failures >= GIVE_UP_AFTER:
+                return None
+            if time.monotonic() - self._hooked.get(key, -RETRY_HOOKED_AFTER) < RETRY_HOOKED_AFTER:
+                return None
+            server = self._servers.get(key)
+            if server is not None and server.alive:
+                self._servers.move_to_end(key)
+                return server
+            if server is not None:
+                self._forget(key, server)
+                if key in self._hooked:
                     return None
-                spare = self._spares.popleft()
-            self._needed.set()
-            if spare.poll() is None:
-                self._failures = 0
-                return spare
-            self._died_unused(spare)
+            while len(self._servers) >= MAX_FORK_SERVERS:
+                _, oldest = self._servers.popitem(last=False)
+                threading.Thread(target=oldest.close, daemon=True).start()
+            server = self._spawn(key)
+            if server is not None:
+                self._servers[key] = server
+            return server
 
-    def _died_unused(self, spare: subprocess.Popen) -> None:
-        spare.kill()  # in case it is only half gone: never wait on a live spare
-        spare.wait()
-        self._failures += 1
-        if self._failures == GIVE_UP_AFTER:
-            log.warning("%s exited before being used %d times (exit code %s): runs start a new interpreter each "
-                        "time instead", self._python, GIVE_UP_AFTER, spare.returncode)
-
-    def _keep_spares(self) -> None:
-        while True:
-            self._needed.wait()
-            self._needed.clear()
-            while not self._stopping and self._failures < GIVE_UP_AFTER:
-                with self._lock:
-                    if len(self._spares) >= self._wanted:
-                        break
-                spare = self._spawn()
-                if spare is None:
-                    return
-                with self._lock:
-                    keep = not self._stopping
-                    if keep:
-                        self._spares.append(spare)
-                if not keep:
-                    self._release(spare)
-            if self._stopping:
-                return
-
-    def _spawn(self) -> subprocess.Popen | None:
+    def _spawn(self, key: StartupKey) -> ForkServer | None:
+        env = {name: value for name, value in os.environ.items()
+               if name != RUN_MARKER and startup_key({name: value}) == ()}
         try:
-            return subprocess.Popen([self._python, "-c", CHILD_LOADER], cwd=self._cwd,
-                                    env={**os.environ, **UNBUFFERED, RUN_MARKER: MARKER_PLACEHOLDER},
-                                    stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                    close_fds=True)
+            return ForkServer(self._python, self._cwd, {**env, **dict(key)})
         except OSError as error:
-            log.warning("cannot prestart %s (%s): runs start a new interpreter each time instead", self._python, error)
+            log.warning("cannot start a fork server of %s (%s): runs start a new interpreter each time instead",
+                        self._python, error)
+            self._failures = GIVE_UP_AFTER
             return None
 
-    @staticmethod
-    def _release(spare: subprocess.Popen) -> None:
-        """Closing its stdin without a message makes a spare exit."""
-        try:
-            assert spare.stdin is not None
-            spare.stdin.close()
-            spare.wait(2.0)
-        except (OSError, subprocess.TimeoutExpired):
-            spare.kill()
-            spare.wait()
+    def _retire(self, key: StartupKey, server: ForkServer) -> None:
+        with self._lock:
+            self._forget(key, server)
+
+    def _forget(self, key: StartupKey, server: ForkServer) -> None:
+        """A fork server that stopped serving (lock held): replaced at the next run, or not while its hooks stay."""
+        if self._servers.get(key) is server:
+            del self._servers[key]
+        if server.unusable not in (None, "stale", "no answer"):
+            self._hooked[key] = time.monotonic()
+        elif server.unusable is None and not server.was_ready:
+            self._failures += 1
+            if self._failures == GIVE_UP_AFTER:
+                log.warning("%s could not run a fork server %d times: runs start a new interpreter each "
+                            "time instead", self._python, GIVE_UP_AFTER)
+        threading.Thread(target=server.close, daemon=True).start()

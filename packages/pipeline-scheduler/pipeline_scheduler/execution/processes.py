@@ -16,18 +16,21 @@ from .executors import Command
 
 if TYPE_CHECKING:
     from .prestart import Prestarter
+    from .zygote import ForkedRun
+
+    Started = subprocess.Popen | ForkedRun  # a process this server started, or one a fork server forked for it
 
 
 UNBUFFERED = {"PYTHONUNBUFFERED": "1"}  # so that logs stream live
 
 
 def start_process(command: Command, log_path: Path, base_env: Mapping[str, str],
-                  prestarter: Prestarter | None = None) -> subprocess.Popen:
+                  prestarter: Prestarter | None = None) -> Started:
     """Start ``command`` with stdout and stderr interleaved into ``log_path``, in ``base_env`` plus the command's env.
 
     The process leads a new session, so it and everything it spawns share one process group
-    that a timeout or a cancel can end together. A Python script goes to a prestarted
-    interpreter when one is waiting.
+    that a timeout or a cancel can end together. A Python script is forked from a fork server
+    when one can take it.
     """
     env = {**base_env, **UNBUFFERED, **command.env}
     with open(log_path, "ab") as log:
@@ -38,7 +41,7 @@ def start_process(command: Command, log_path: Path, base_env: Mapping[str, str],
     return process
 
 
-def kill_tree(process: subprocess.Popen, grace: float = 3.0) -> None:
+def kill_tree(process: Started, grace: float = 3.0) -> None:
     """Terminate ``process``, its process group and any descendant that left the group.
 
     SIGTERM first so programs can clean up, SIGKILL for whatever is still alive after ``grace``.
@@ -74,7 +77,7 @@ def process_start_time(pid: int) -> float | None:
         return None
 
 
-def end_leftovers(process: subprocess.Popen) -> None:
+def end_leftovers(process: Started) -> None:
     """After the main process exits, end what it left behind in its group (a run owns its group)."""
     _signal_group(process.pid, signal.SIGTERM)
 

@@ -1,0 +1,286 @@
+"""The code a fork server runs (``python -c`` executes this file): wait for runs, fork one child per run.
+
+Interpreter start-up is paid once, here; each run is a ``fork`` of this interpreter, which has
+imported nothing beyond what every interpreter loads at start-up (``select`` is the one addition,
+and a child drops it from ``sys.modules``). The child becomes the run: its own session, stdout
+and stderr on the run's log, stdin on ``/dev/null``, the run's directory, environment and
+argument list, the script executed as ``__main__``, the script shown in ``ps`` (Linux), and the
+run's id stamped into the process's environment block (``PIPELINE_SCHEDULER_RUN``, which the
+server's search for leftovers reads). Whenever a warm start could differ from ``python
+script.py`` the child ``exec``s a fresh interpreter instead (same pid), and the fork server
+itself exits when its start-up no longer matches what a fresh interpreter would see.
+
+Not used at all (the server then starts each run cold) when start-up ran hooks whose side effects
+belong to each process: a ``sitecustomize`` or ``usercustomize`` module, a ``.pth`` file with an
+``import`` line other than packaging's own finders, ``COVERAGE_PROCESS_START``.
+
+Protocol. The server writes frames to stdin: 8 hex digits of length, then NUL-separated fields:
+``token``, ``cwd``, ``log path``, ``argc``, the ``argc`` arguments, ``KEY=VALUE`` entries. The fork
+server answers on its stdout, one line each: ``R`` (ready) or ``U <reason>`` (unusable) first, then
+``S <token> <pid>`` (started), ``X <token> <reason>`` (start it cold; after ``stale`` the fork
+server exits), ``E <pid> <exit code>`` (a child ended; negative: the signal). Stdin closed: exit.
+
+Keep this compatible with every Python the server may be configured to run (3.8 and later).
+"""
+
+import os
+import sys
+
+STARTUP_MODULES = set(sys.modules)
+import select
+
+HOOK_VARIABLES = ("COVERAGE_PROCESS_START",)  # start-up hooks of tools (coverage's .pth reads it)
+STARTUP_VARIABLES = ("LANG", "LANGUAGE", "TZ", "HOME") + HOOK_VARIABLES
+STARTUP_PREFIXES = ("PYTHON", "LC_")
+RUN_MARKER = "PIPELINE_SCHEDULER_RUN"  # started with a placeholder of spaces, stamped with the run's id
+PURE_PTH_PREFIXES = ("__editable__", "distutils-precedence", "_virtualenv")  # finders only: state a fork keeps
+PURE_PTH_SUFFIXES = ("-nspkg.pth",)
+
+
+def _site_dirs():
+    site = sys.modules.get("site")
+    if site is None:
+        return []
+    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        dirs.append(site.USER_SITE)
+    return dirs
+
+
+def _startup_hooks():
+    """Why start-up ran code whose effects a forked run would miss, or ``None``."""
+    for name in ("sitecustomize", "usercustomize"):
+        if name in sys.modules:
+            return "a %s module" % name
+    for variable in HOOK_VARIABLES:
+        if os.environ.get(variable):
+            return variable
+    for directory in _site_dirs():
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".pth") or name.startswith(PURE_PTH_PREFIXES) or name.endswith(PURE_PTH_SUFFIXES):
+                continue
+            try:
+                with open(os.path.join(directory, name), "rb") as handle:
+                    lines = handle.read().splitlines()
+            except OSError:
+                continue
+            if any(line.startswith((b"import ", b"import\t")) for line in lines):
+                return "%s in %s" % (name, directory)
+    return None
+
+
+def _startup_paths():
+    """What a fresh interpreter's start-up depends on in the file system: ``sys.path``, the user site."""
+    found = {}
+    for entry in sys.path + _site_dirs():
+        if not entry:
+            continue  # the start-up directory of ``-c``: replaced by the script's directory
+        try:
+            found[entry] = os.stat(entry).st_mtime_ns
+        except OSError:
+            found[entry] = None
+    return found
+
+
+def _startup_view(environment):
+    return {key: value for key, value in environment.items()
+            if key in STARTUP_VARIABLES or key.startswith(STARTUP_PREFIXES)}
+
+
+def _proc_fields():
+    with open("/proc/self/stat", "rb") as stat:
+        return stat.read().rsplit(b")", 1)[1].split()
+
+
+def _write_memory(start, data):
+    with open("/proc/self/mem", "r+b", buffering=0) as memory:
+        memory.seek(start)
+        memory.write(data)
+
+
+def _stamp_marker(value):
+    """Write the run's id into the placeholder of ``RUN_MARKER`` in this process's original
+    environment block. ``os.environ`` changes only what Python and the programs it starts see;
+    ``/proc/<pid>/environ`` (and so the server's search for what a run left running) reads that
+    block, which processes forked from this one inherit. Linux only; elsewhere nothing happens."""
+    try:
+        fields = _proc_fields()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end: fields 50 and 51 of proc(5)
+        with open("/proc/self/mem", "rb", buffering=0) as memory:
+            memory.seek(start)
+            block = memory.read(end - start)
+        key = b"\0" + RUN_MARKER.encode() + b"="
+        at = block.find(key)
+        if at < 0:
+            return
+        slot_start = at + len(key)
+        slot_end = block.index(b"\0", slot_start)
+        _write_memory(start + slot_start, value.encode()[:slot_end - slot_start].ljust(slot_end - slot_start))
+    except (OSError, ValueError, IndexError):
+        pass
+
+
+def _show_command(argv):
+    """Make ``ps`` and ``/proc/<pid>/cmdline`` show the run's command (space-separated, cut to the room
+    the fork server's own command line leaves) rather than the fork server's, as setproctitle does:
+    a last byte that is not NUL tells Linux to read the title up to its first NUL. Linux only."""
+    try:
+        fields = _proc_fields()
+        start, end = int(fields[45]), int(fields[46])  # arg_start, arg_end: fields 48 and 49 of proc(5)
+        title = os.fsencode(" ".join(argv))[:end - start - 2]
+        _write_memory(start, title + b"\0" * (end - start - len(title) - 1) + b" ")
+    except (OSError, ValueError, IndexError):
+        pass
+
+
+def _exit_code(status):
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _redirect(log_path):
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+class Server:
+    def __init__(self):
+        self.report = os.dup(1)  # the channel to the server; fd 1 and 2 stay on /dev/null for stray output
+        self.wake_read, self.wake_write = os.pipe()
+        self.buffer = b""
+        self.startup_env = _startup_view(os.environ)
+        self.startup_paths = _startup_paths()
+
+    def say(self, line):
+        os.write(self.report, line.encode() + b"\n")
+
+    def serve(self):
+        """Returns in a child, which then becomes the run; exits in the fork server."""
+        hooks = _startup_hooks()
+        if hooks:
+            self.say("U " + hooks.replace("\n", " "))
+            os._exit(0)
+        os.set_blocking(self.wake_write, False)
+        _signal = sys.modules["_signal"]
+        _signal.signal(_signal.SIGCHLD, lambda signum, frame: None)
+        _signal.set_wakeup_fd(self.wake_write)
+        self.say("R")
+        while True:
+            readable = select.select([0, self.wake_read], [], [])[0]
+            if self.wake_read in readable:
+                os.read(self.wake_read, 4096)
+                self.reap()
+            if 0 in readable:
+                chunk = os.read(0, 65536)
+                if not chunk:
+                    os._exit(0)  # the server is gone or stopped us; running children go on
+                self.buffer += chunk
+                while len(self.buffer) >= 8 and len(self.buffer) >= 8 + int(self.buffer[:8], 16):
+                    size = int(self.buffer[:8], 16)
+                    message, self.buffer = self.buffer[8:8 + size], self.buffer[8 + size:]
+                    run = self.start(message)
+                    if run is not None:
+                        return run
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.say("E %d %d" % (pid, _exit_code(status)))
+
+    def start(self, message):
+        fields = [os.fsdecode(field) for field in message.split(b"\0")]
+        token, cwd, log_path, argc = fields[0], fields[1], fields[2], int(fields[3])
+        argv = fields[4:4 + argc]
+        env = dict(entry.split("=", 1) for entry in fields[4 + argc:])
+        if _startup_paths() != self.startup_paths:
+            self.say("X %s stale" % token)
+            os._exit(0)
+        if _startup_view(env) != self.startup_env:
+            self.say("X %s environment" % token)
+            return None
+        pid = os.fork()
+        if pid:
+            self.say("S %s %d" % (token, pid))
+            return None
+        return cwd, log_path, argv, env
+
+    def leave(self):
+        """In a child: drop what belongs to the fork server."""
+        _signal = sys.modules["_signal"]
+        _signal.set_wakeup_fd(-1)
+        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+        for fd in (self.report, self.wake_read, self.wake_write):
+            os.close(fd)
+        for name in set(sys.modules) - STARTUP_MODULES:
+            del sys.modules[name]
+
+
+def _become(cwd, log_path, argv, env):
+    """Turn this child into ``python script.py``; returns only when the script ends without raising."""
+    os.setsid()
+    _redirect(log_path)
+    try:
+        os.chdir(cwd)
+    except OSError as error:
+        sys.stderr.write("could not start in %s: %s\n" % (cwd, error.strerror))
+        os._exit(1)
+    script = argv[1]
+    try:
+        with open(script, "rb") as handle:
+            code = compile(handle.read(), os.path.abspath(script), "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        os.execve(argv[0], argv, env)  # a fresh interpreter reports it in its own words
+    os.environ.clear()
+    os.environ.update(env)
+    _stamp_marker(env.get(RUN_MARKER, ""))
+    _show_command(argv)
+    sys.argv[:] = argv[1:]
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv[:] = argv
+    if not getattr(sys.flags, "safe_path", False) and not sys.flags.isolated:
+        sys.path[0] = os.path.dirname(os.path.realpath(script))
+    main = type(sys)("__main__")
+    main.__file__ = code.co_filename
+    main.__cached__ = None
+    main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", code.co_filename)
+    main.__builtins__ = sys.modules["builtins"]
+    main.__annotations__ = {}
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    except SystemExit:
+        raise
+    except BaseException as error:  # report it as the interpreter would: without this frame
+        error.__traceback__ = error.__traceback__.tb_next
+        sys.excepthook(type(error), error, error.__traceback__)
+        if isinstance(error, KeyboardInterrupt):
+            _signal = sys.modules["_signal"]
+            _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+            os.kill(os.getpid(), _signal.SIGINT)
+        sys.exit(1)
+
+
+def _main():
+    server = Server()
+    run = server.serve()
+    server.leave()
+    del server
+    _become(*run)
+
+
+_main()

@@ -1,0 +1,168 @@
+"""The fork server: start-up hooks never leak into a run, late site directories are seen, ``ps`` names
+the script, exit codes come back for many runs at once, and a dead fork server loses no run.
+
+Real interpreters, real venvs (``python -m venv --without-pip``, about 0.1 s each), real forks. Each
+run is compared output for output with ``python script.py`` started by a plain ``Popen``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from pipeline_scheduler.execution.executors import Command
+from pipeline_scheduler.execution.prestart import Prestarter
+from pipeline_scheduler.execution.processes import start_process
+from pipeline_scheduler.execution.zygote import LOST_EXIT_CODE, ForkedRun
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+
+PROBE = '''import os, sys
+print("hooked", getattr(sys, "hooked_by", None), os.environ.get("HOOKED"))
+print("argv", sys.argv, sorted(m for m in sys.modules if m.endswith("customize")))
+with open("/proc/self/environ", "rb") as handle:
+    block = {entry for entry in handle.read().split(b"\\0") if entry and not entry.startswith(b"HOOKED=")}
+cold = block == {k + b"=" + v for k, v in os.environb.items() if k != b"HOOKED"}  # hooks may set HOOKED
+print("COLD" if cold else "WARM", file=sys.stderr)
+'''
+HOOK = 'import os, sys\nprint("hook ran in", os.getpid() > 0)\nsys.hooked_by = "hook"\nos.environ["HOOKED"] = "yes"\n'
+
+
+def make_venv(path: Path, *, system_site: bool = False) -> str:
+    options = ["--system-site-packages"] if system_site else []
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", *options, str(path)], check=True)
+    return str(path / "bin" / "python")
+
+
+def site_packages(venv: Path) -> Path:
+    return Path(sysconfig.get_path("purelib", "posix_prefix", vars={"base": str(venv), "platbase": str(venv)}))
+
+
+def run(python: str, pool: Prestarter | None, script: Path, name: str, env: dict[str, str] | None = None
+        ) -> tuple[int, str]:
+    log_path = script.parent / f"{name}.log"
+    process = start_process(Command([python, str(script), "an arg"], script.parent), log_path,
+                            {**os.environ, **(env or {})}, pool)
+    return process.wait(30), log_path.read_text()
+
+
+def mode(output: str) -> str:
+    return "WARM" if "WARM" in output else "COLD"
+
+
+@pytest.fixture
+def pools() -> Iterator[list[Prestarter]]:
+    started: list[Prestarter] = []
+    yield started
+    for pool in started:
+        pool.stop()
+
+
+def pool_of(pools: list[Prestarter], python: str, cwd: Path, env: dict[str, str] | None = None) -> Prestarter:
+    pool = Prestarter(python, cwd, 1)
+    pools.append(pool)
+    pool.start()
+    pool.wait_ready({**os.environ, **(env or {})})
+    return pool
+
+
+def test_a_sitecustomize_runs_in_every_run_as_in_python_script_py(tmp_path: Path, pools: list[Prestarter]) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(HOOK)
+    env = {"PYTHONPATH": str(hooks)}
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    pool = pool_of(pools, sys.executable, tmp_path, env)
+    outputs = [run(sys.executable, pool, script, f"warm{n}", env) for n in range(2)]
+    cold = run(sys.executable, None, script, "cold", env)
+    assert outputs == [cold, cold]
+    assert "hook ran in True\nhooked hook yes\n" in cold[1] and mode(cold[1]) == "COLD"
+
+
+def test_a_pth_file_that_runs_code_is_run_in_every_run(tmp_path: Path, pools: list[Prestarter]) -> None:
+    venv = tmp_path / "venv"
+    python = make_venv(venv)
+    (site_packages(venv) / "zz_agent.pth").write_text("import os; print('pth ran'); os.environ['HOOKED'] = 'pth'\n")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    pool = pool_of(pools, python, tmp_path)
+    warm = run(python, pool, script, "warm")
+    cold = run(python, None, script, "cold")
+    assert warm == cold and "pth ran\nhooked None pth\n" in cold[1]
+
+
+def test_a_venv_with_only_packaging_finders_runs_warm_and_coverage_starts_cold(tmp_path: Path,
+                                                                                pools: list[Prestarter]) -> None:
+    venv = tmp_path / "venv"
+    python = make_venv(venv)
+    (site_packages(venv) / "distutils-precedence.pth").write_text("import os; os.environ.get('X')\n")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    pool = pool_of(pools, python, tmp_path)
+    warm_code, warm = run(python, pool, script, "warm")
+    assert (warm_code, mode(warm)) == (0, "WARM")
+    cold = run(python, None, script, "cold")
+    assert (warm_code, warm.replace("WARM", "COLD")) == cold
+    coverage = {"COVERAGE_PROCESS_START": str(tmp_path / ".coveragerc")}
+    pool.wait_ready({**os.environ, **coverage})
+    code, output = run(python, pool, script, "coverage", coverage)
+    assert (code, mode(output)) == (0, "COLD")
+
+
+def test_site_directories_created_after_start_up_are_seen(tmp_path: Path, pools: list[Prestarter]) -> None:
+    late = tmp_path / "not-yet"  # on sys.path, missing when the fork server starts (as a user site would be)
+    env = {"PYTHONPATH": str(late)}
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE + "import late_module\nprint(late_module.VALUE)\n")
+    pool = pool_of(pools, sys.executable, tmp_path, env)
+    late.mkdir()
+    (late / "late_module.py").write_text("VALUE = 'found'\n")
+    code, output = run(sys.executable, pool, script, "late", env)
+    assert (code, output) == run(sys.executable, None, script, "cold", env)
+    assert "found" in output
+    assert pool.wait_ready({**os.environ, **env})
+    code, output = run(sys.executable, pool, script, "next", env)  # a new fork server, started with it there
+    assert (code, mode(output)) == (0, "WARM") and "found" in output
+
+
+def test_ps_shows_the_script_and_many_runs_get_their_own_exit_codes(tmp_path: Path, pools: list[Prestarter]) -> None:
+    script = tmp_path / "exit.py"
+    script.write_text("import sys, time\ntime.sleep(float(sys.argv[2]))\nsys.exit(int(sys.argv[1]))\n")
+    pool = pool_of(pools, sys.executable, tmp_path)
+    runs = []
+    for n in range(40):
+        command = Command([sys.executable, str(script), str(n), "0.5" if n == 0 else "0"], tmp_path)
+        runs.append(start_process(command, tmp_path / f"{n}.log", dict(os.environ), pool))
+    assert all(isinstance(process, ForkedRun) for process in runs)
+    expected, deadline = f"{sys.executable} {script} 0 0.5", time.monotonic() + 5
+    while " ".join(psutil.Process(runs[0].pid).cmdline()) != expected:  # once the child has set it up
+        assert time.monotonic() < deadline, psutil.Process(runs[0].pid).cmdline()
+        time.sleep(0.01)
+    assert [process.wait(30) for process in runs] == list(range(40))
+
+
+def test_runs_outlive_a_fork_server_that_dies(tmp_path: Path, pools: list[Prestarter]) -> None:
+    script = tmp_path / "sleep.py"
+    script.write_text("import time\ntime.sleep(1)\nprint('done')\n")
+    pool = pool_of(pools, sys.executable, tmp_path)
+    process = start_process(Command([sys.executable, str(script)], tmp_path), tmp_path / "a.log", dict(os.environ),
+                            pool)
+    assert isinstance(process, ForkedRun)
+    server = next(iter(pool._servers.values()))
+    os.kill(server._process.pid, signal.SIGKILL)
+    assert process.wait(30) == LOST_EXIT_CODE  # its exit code went with the fork server: reported, not waited for
+    assert (tmp_path / "a.log").read_text() == "done\n"
+    deadline = time.monotonic() + 10
+    while not pool.wait_ready(dict(os.environ), 1.0):
+        assert time.monotonic() < deadline, "no new fork server"
+    code, _ = run(sys.executable, pool, script, "after")
+    assert code == 0
