@@ -104,8 +104,8 @@ def test_schedule_update_run_and_refusals_with_url_and_token(servers, runtime: P
 def test_a_kernel_finds_its_own_server_and_schedules_and_runs_from_there(servers, runtime: Path) -> None:
     """Two servers on this machine, same root: the kernel's own server (its parent process) is the one
     found, through the runtime files alone; paths are read from the notebook's folder."""
-    other = servers()
     own = servers()
+    other = servers()  # the newer: asked first, and the first to answer were there no rule
     (own.root / "reports").mkdir()
     (own.root / "reports" / "daily.py").write_text("import os\nprint('daily in', os.path.basename(os.getcwd()))\n")
     kernel = ServerKernel(own, "reports/analysis.ipynb", runtime)
