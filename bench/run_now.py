@@ -1,30 +1,37 @@
-"""Run-now overhead: ``POST run/{id}`` end to end against a bare ``python file.py``.
+"""Run-now overhead: ``POST run/{id}`` end to end, warm and cold, each against its like-for-like floor.
 
-Both sides run the same trivial script with the same interpreter; the iterations alternate
-(bare, ours, bare, ours, ...) so that machine noise hits both alike. Then 10,000 other jobs are
-created through the API (concurrently, 8 clients) and the comparison is repeated: a run of one job
-must not get slower because many other jobs exist.
+Four sides run the same trivial script with the same interpreter, iterations alternating so that
+machine noise hits all alike:
 
-Also timed: ``POST jobs/{id}/runs`` (202 as soon as the run is recorded), idle server each time.
+- **bare**: ``python hello.py`` started cold by this process (the cold floor);
+- **fork floor**: the same script forked from a fork server driven by this process, without any
+  HTTP, store or scheduler (the warm floor: what a warm start costs with no server around it);
+- **ours, warm**: ``POST run/{id}`` against a server with the defaults (``prestarted_interpreters=1``:
+  runs forked from its fork server);
+- **ours, cold**: the same against a server with ``prestarted_interpreters=0`` (every run starts a
+  new interpreter, as notebooks, runner configs and hooked interpreters do).
+
+Headline ratios: warm ours / fork floor and cold ours / bare (the server's own cost on each path),
+and warm ours / bare (what a user sees). Then 10,000 other jobs are created through the API
+(concurrently, 8 clients) and the warm comparison is repeated: a run of one job must not get slower
+because many other jobs exist. Also timed: ``POST jobs/{id}/runs`` (202 once the run is recorded).
 
     .venv/bin/python bench/run_now.py            # full: N=30, 10,000 seeded jobs
     .venv/bin/python bench/run_now.py --quick    # CI smoke: N=8, 500 seeded jobs
-    .venv/bin/python bench/run_now.py --prestarted 0   # every run starts a cold interpreter
-
-By default the server keeps one interpreter started ahead of runs (``prestarted_interpreters``);
-between two runs of this benchmark the replacement spare has time to start, as it would between
-a user's clicks.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline_scheduler.execution.zygote import ForkServer  # noqa: E402
 
 from common import (  # noqa: E402
     PYTHON,
@@ -44,9 +51,10 @@ from common import (  # noqa: E402
     verdict,
 )
 
-TARGET_RATIO = 1.15
-OLD_RATIO, OLD_RATIO_MANY = 1.44, 16.7
+TARGET_COLD = 1.10  # ours cold / bare
+TARGET_WARM = 0.50  # ours warm / bare
 SCRIPT = 'print("ok")\n'
+FLOOR_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 WARMUP = 3
 
 
@@ -57,6 +65,21 @@ def bare_run(script: Path) -> float:
     elapsed = time.perf_counter() - start
     if completed.returncode != 0 or completed.stdout != b"ok\n":
         raise RuntimeError(f"bare run failed: {completed.returncode} {completed.stdout!r} {completed.stderr!r}")
+    return elapsed
+
+
+def fork_floor_run(fork_server: ForkServer, script: Path) -> float:
+    """The warm floor: the script forked from a fork server of this process, its output in a log file."""
+    log_path = script.with_suffix(".floor.log")
+    log_path.write_bytes(b"")
+    start = time.perf_counter()
+    run = fork_server.launch([PYTHON, str(script)], str(script.parent), str(log_path), FLOOR_ENV)
+    if run is None:
+        raise RuntimeError("the fork server did not take the run")
+    code = run.wait(60)
+    elapsed = time.perf_counter() - start
+    if code != 0 or log_path.read_bytes() != b"ok\n":
+        raise RuntimeError(f"fork floor run failed: {code} {log_path.read_bytes()!r}")
     return elapsed
 
 
@@ -97,65 +120,90 @@ def submit_latencies(client: Client, job_id: str, count: int) -> list[float]:
     return latencies
 
 
-def measure(server: Server, job_id: str, script: Path, count: int) -> dict[str, list[float]]:
-    for _ in range(WARMUP):
-        bare_run(script)
-        api_run(server.client, job_id, {})
-    bare, ours, phases = [], [], {}
-    for _ in range(count):
-        bare.append(bare_run(script))
-        ours.append(api_run(server.client, job_id, phases))
-    return {"bare": bare, "ours": ours, "submit": submit_latencies(server.client, job_id, count), **phases}
+def measure(server: Server, job_id: str, script: Path, count: int,
+            fork_server: ForkServer | None) -> dict[str, list[float]]:
+    """Alternating runs: bare, then the fork floor (when given), then ours."""
+    sides: dict[str, list[float]] = {"bare": [], "floor": [], "ours": []}
+    phases: dict[str, list[float]] = {}
+    for n in range(WARMUP + count):
+        timings = {"bare": bare_run(script), "ours": api_run(server.client, job_id, phases if n >= WARMUP else {})}
+        if fork_server is not None:
+            timings["floor"] = fork_floor_run(fork_server, script)
+        if n >= WARMUP:
+            for side, value in timings.items():
+                sides[side].append(value)
+    return {**sides, "submit": submit_latencies(server.client, job_id, count), **phases}
+
+
+def start_job(server: Server) -> tuple[str, Path]:
+    relative = server.write("hello.py", SCRIPT)
+    job = server.client.post("jobs", {"name": "hello", "pipeline_path": relative, "schedule_type": "interval",
+                                      "interval_seconds": 86400})
+    return job["id"], server.root / relative
 
 
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0], lambda parser: parser.add_argument(
-        "--prestarted", type=int, default=1, help="the server's prestarted_interpreters (default 1, as shipped)"))
+    args = parse_args(__doc__.splitlines()[0])
     count, seeded = (8, 500) if args.quick else (30, 10_000)
     print(f"run_now: {machine_line()}")
-    print(f"  N={count} alternating runs per side (after {WARMUP} warm-up runs each), then {seeded:,} other jobs;"
-          f" prestarted_interpreters={args.prestarted}")
+    print(f"  N={count} alternating runs per side (after {WARMUP} warm-up runs each); then {seeded:,} other jobs")
+    print("  settings: ours warm = defaults (prestarted_interpreters=1, max_concurrent_runs=4); ours cold ="
+          " prestarted_interpreters=0; bare = subprocess.run([python, hello.py]) capturing stdout;"
+          " fork floor = a fork server of this process, output to a log file, no server")
     started = time.perf_counter()
-    with Server(keep=args.keep, verbose=args.verbose, max_concurrent_runs=4,
-                prestarted_interpreters=args.prestarted) as server:
-        relative = server.write("hello.py", SCRIPT)
-        script = server.root / relative
-        job = server.client.post("jobs", {"name": "hello", "pipeline_path": relative, "schedule_type": "interval",
-                                          "interval_seconds": 86400})
-        phases = {"1 job": measure(server, job["id"], script, count)}
+    phases: dict[str, dict[str, list[float]]] = {}
+    with Server(keep=args.keep, verbose=args.verbose, max_concurrent_runs=4, prestarted_interpreters=0) as server:
+        job_id, script = start_job(server)
+        phases["cold, 1 job"] = measure(server, job_id, script, count, None)
+    with Server(keep=args.keep, verbose=args.verbose, max_concurrent_runs=4, prestarted_interpreters=1) as server:
+        job_id, script = start_job(server)
+        fork_server = ForkServer(PYTHON, script.parent, FLOOR_ENV)
+        try:
+            if not fork_server.wait_ready(30):
+                raise RuntimeError(f"the fork floor cannot run: {fork_server.unusable}")
+            phases["warm, 1 job"] = measure(server, job_id, script, count, fork_server)
+            print(f"  creating {seeded:,} other jobs through POST jobs (8 concurrent clients) ...", flush=True)
+            seconds, _ = create_jobs(server.client, [idle_job(script.name, i) for i in range(seeded)], workers=8,
+                                     progress_label="created")
+            health = server.client.get("health")
+            assert health["jobs"] == seeded + 1, health
+            server.settle()
+            phases[f"warm, {seeded + 1:,} jobs"] = measure(server, job_id, script, count, fork_server)
+        finally:
+            fork_server.close()
 
-        print(f"  creating {seeded:,} other jobs through POST jobs (8 concurrent clients) ...", flush=True)
-        seconds, _ = create_jobs(server.client, [idle_job(relative, i) for i in range(seeded)], workers=8,
-                                 progress_label="created")
-        health = server.client.get("health")
-        assert health["jobs"] == seeded + 1, health
-        server.settle()
-        phases[f"{seeded + 1:,} jobs"] = measure(server, job["id"], script, count)
-
-    rows, ratios = [], {}
+    rows = []
     for name, data in phases.items():
-        bare, ours, submit = data["bare"], data["ours"], data["submit"]
-        ratios[name] = median(ours) / median(bare)
-        rows.append([name, ms(median(bare)), ms(percentile(bare, 90)), ms(median(ours)), ms(percentile(ours, 90)),
-                     ratio(median(ours), median(bare)), ratio(percentile(ours, 90), percentile(bare, 90)),
+        bare, floor, ours, submit = data["bare"], data["floor"], data["ours"], data["submit"]
+        floor_cells = [ms(median(floor)), ratio(median(ours), median(floor))] if floor else ["-", "-"]
+        rows.append([name, ms(median(bare)), *floor_cells[:1], ms(median(ours)), ms(percentile(ours, 90)),
+                     ratio(median(ours), median(bare)), floor_cells[1],
                      ms(median(submit)), ms(percentile(submit, 90))])
-    print_table("Run now: bare `python hello.py` vs POST run/{id} (synchronous, answers when the run ends)",
-                ["jobs in store", "bare p50", "bare p90", "run/{id} p50", "run/{id} p90", "ratio p50", "ratio p90",
+    print_table("Run now: POST run/{id} (synchronous, answers when the run ends) against bare python and the fork floor",
+                ["side", "bare p50", "fork floor p50", "ours p50", "ours p90", "ours/bare", "ours/floor",
                  "jobs/{id}/runs 202 p50", "202 p90"], rows)
     print_table("Where POST run/{id} spends its time (medians; server timestamps, same clock as the client)",
                 ["phase", *phases], [[name, *(ms(median(data[name])) for data in phases.values())]
                                      for name in next(iter(phases.values())) if "->" in name])
-    print("  (started_at is taken once the process is started or a prestarted interpreter has the run; a cold"
-          " interpreter's start-up falls in started_at -> finished_at, as it does in bare p50)")
+    print("  (started_at is taken once the process is started or forked; a cold interpreter's start-up falls in"
+          " started_at -> finished_at, as it does in bare p50)")
     print(f"\n  creation of {seeded:,} jobs via POST jobs (8 clients): {seconds:.1f} s = "
           f"{seeded / seconds:,.0f} jobs/s")
-    (first, few), (second, many) = list(ratios.items())
-    print("\nRATIOS (ours / bare, medians, same run)")
-    print(f"  {first:>14}: {few:.2f}x   target <= {TARGET_RATIO}x  {verdict(few <= TARGET_RATIO)}"
-          f"   (amphi-scheduler 0.9.7: {OLD_RATIO}x)")
-    print(f"  {second:>14}: {many:.2f}x   target <= {TARGET_RATIO}x  {verdict(many <= TARGET_RATIO)}"
-          f"   (0.9.7 with 10,000 jobs: {OLD_RATIO_MANY}x)")
-    print(f"  slowdown from {first} to {second}: {many / few:.2f}x")
+    cold, warm = phases["cold, 1 job"], phases["warm, 1 job"]
+    many = phases[f"warm, {seeded + 1:,} jobs"]
+    cold_ratio = median(cold["ours"]) / median(cold["bare"])
+    warm_ratio = median(warm["ours"]) / median(warm["bare"])
+    print("\nRATIOS (medians, same run)")
+    print(f"  cold ours / bare python:        {cold_ratio:.2f}x   target <= {TARGET_COLD}x  "
+          f"{verdict(cold_ratio <= TARGET_COLD)}   server's own cost per cold run: "
+          f"{ms(median(cold['ours']) - median(cold['bare']))}")
+    print(f"  warm ours / fork floor:         {median(warm['ours']) / median(warm['floor']):.2f}x   "
+          f"server's own cost per warm run: {ms(median(warm['ours']) - median(warm['floor']))}")
+    print(f"  warm ours / bare python:        {warm_ratio:.2f}x   target <= {TARGET_WARM}x  "
+          f"{verdict(warm_ratio <= TARGET_WARM)}")
+    print(f"  fork floor / bare python:       {median(warm['floor']) / median(warm['bare']):.2f}x")
+    print(f"  warm with {seeded + 1:,} jobs / bare: {median(many['ours']) / median(many['bare']):.2f}x   "
+          f"(slowdown from 1 job: {median(many['ours']) / median(warm['ours']):.2f}x)")
     footer(started)
     return 0
 
