@@ -179,7 +179,8 @@ class DaskLauncher:
 
     def _workers_for(self, command: Command, log_path: Path, resources: Mapping[str, float] | None) -> list[str] | None:
         """The workers the run may go to: those with its resources that see its working and log
-        directories; ``None`` (any, once one joins) while no worker has the resources."""
+        directories; ``None`` (Dask's own choice) when every worker with the resources sees them, or
+        while none has the resources yet."""
         eligible = workers_with(resources, self._client.scheduler_info()["workers"])
         if not eligible:
             return None
@@ -189,7 +190,7 @@ class DaskLauncher:
             raise NotShared(f"the job's working directory {command.cwd} or the log directory {log_path.parent} is not "
                             f"on a filesystem the Dask workers share (no worker read the server's marker file there: "
                             f"{', '.join(eligible)}); mount the server's root at the same path on the workers")
-        return seeing
+        return None if len(seeing) == len(eligible) else seeing
 
     def close(self) -> None:
         self._client.close()
