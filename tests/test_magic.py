@@ -62,7 +62,8 @@ def test_a_cell_becomes_a_job_updated_by_name_and_refused_whole(servers, runtime
         assert jobs() == [updated]
 
         out, err = kernel.run("%schedule list")
-        assert not err and re.search(rf"^nightly +{job['id']} +Every 10 minutes", out, re.MULTILINE), out
+        row = rf"^nightly +{job['id']} +Every 10 minutes \(Europe/Paris\) +\w{{3}} \d{{4}}-\d\d-\d\d \d\d:\d\d$"
+        assert not err and re.search(row, out, re.MULTILINE), out
 
         out, err = kernel.run("from pipeline_scheduler import Scheduler\n"
                               "run = Scheduler().run_now('nightly', wait=True)\nprint(run['status'])")
