@@ -18,7 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 @pytest.mark.timeout(360)  # scale.py --quick: about 2 minutes (Dask workers, PostgreSQL, four servers)
 @pytest.mark.parametrize("script", ["run_now.py", "list_jobs.py", "fire_burst.py", "triggers.py", "load.py",
-                                    "scale.py"])
+                                    "notebook_run.py", "scale.py"])
 def test_benchmark_runs_in_quick_mode(script: str) -> None:
     completed = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,
                                timeout=300, check=False)

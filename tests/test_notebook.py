@@ -8,9 +8,11 @@ from typing import Any
 
 import nbformat
 import pytest
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from conftest import wait_for
+from pipeline_scheduler.api import artifacts
+from test_auth import wrapper_chain
 
 
 def write_notebook(root: Path, relative: str, *sources: str, parameters: str | None = None,
@@ -162,3 +164,19 @@ async def test_notebook_targets_that_cannot_run_are_refused(api, declared, jp_ro
     assert status == 400 and body["field"] == "path", body
     _, jobs = await api("GET", "jobs")
     assert jobs["jobs"] == []
+
+
+@pytest.mark.parametrize(("route", "handler"), artifacts.ROUTES, ids=[route for route, _ in artifacts.ROUTES])
+def test_notebook_routes_are_authenticated_then_authorized(route: str, handler: type) -> None:
+    chain = wrapper_chain(handler.get)
+    assert chain[0].endswith("tornado/web.py:wrapper") and chain[1].endswith("jupyter_server/auth/decorator.py:inner")
+    assert chain[-1].endswith("pipeline_scheduler/api/artifacts.py:get") and handler.auth_resource == "pipeline-scheduler"
+
+
+async def test_notebook_routes_refuse_requests_without_credentials(http_server: Any, jp_http_port: int,
+                                                                   jp_base_url: str) -> None:
+    client = AsyncHTTPClient()
+    for path in ("runs/1/artifacts", "runs/1/artifacts/report.ipynb", "notebooks/parameters?path=a.ipynb"):
+        response = await client.fetch(f"http://localhost:{jp_http_port}{jp_base_url}pipeline-scheduler/{path}",
+                                      raise_error=False, follow_redirects=False)
+        assert response.code in (401, 403), (path, response.code)

@@ -81,6 +81,7 @@ async def serve(kernel_name: str, parse_options: Callable[[list[str]], Any],
     except Exception:  # the kernel cannot start: the run (if one comes) starts one of its own and says why
         await warm.close()
         warm.km = None
+    _warm_up_nbformat()
     message = await asyncio.to_thread(_read_message)
     if not message:
         await warm.close()
@@ -89,6 +90,14 @@ async def serve(kernel_name: str, parse_options: Callable[[list[str]], Any],
     _become(run_request)
     options = parse_options(run_request["argv"][3:])  # after ``python -m <runner>``
     return await run(options, warm)
+
+
+def _warm_up_nbformat() -> None:
+    """Pay for nbformat's first read and write (its validator is built on first use) before the run."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
+    nbformat.reads(nbformat.writes(notebook), as_version=4)
 
 
 def _read_message() -> bytes:
