@@ -95,6 +95,8 @@ def test_schedule_update_run_and_refusals_with_url_and_token(servers, runtime: P
     assert refused.value.status == 404 and "no job with the name or id 'nope'" in str(refused.value)
     assert sorted(found["name"] for found in scheduler.jobs()) == ["greeter", "regional", "report"]
     assert scheduler.job("report")["schedule_type"] == "interval"
+    scheduler.delete("greeter")
+    assert sorted(found["name"] for found in scheduler.jobs()) == ["regional", "report"]
 
     with pytest.raises(SchedulerError) as refused:
         Scheduler(url=f"http://127.0.0.1:{server.port}/", token="wrong").jobs()
