@@ -128,6 +128,8 @@ export interface IRun extends IRunSummary {
   log_truncated?: number | null;
   /** Why the notification of the run's end could not be sent. */
   notification_error?: string | null;
+  /** What the run started with that its reader should know (e.g. code older than its pipeline). */
+  warning?: string | null;
   [key: string]: unknown;
 }
 

@@ -436,7 +436,8 @@ describe('RunView', () => {
       duration: 4,
       exit_code: 1,
       log_truncated: 12_300_000,
-      notification_error: 'SMTP server refused the message'
+      notification_error: 'SMTP server refused the message',
+      warning: 'pipeline etl/sales.ampln changed since its code was generated on 2030-01-01 09:00:00 UTC'
     });
     const controller = fakeController([{ ...FINE, retries: 2 }], {
       getRun: jest.fn(() => Promise.resolve(failed)),
@@ -454,6 +455,9 @@ describe('RunView', () => {
     expect(node.querySelector('[data-testid="run-error"]')!.textContent).toMatch(/^Failed: KeyError: 'x'/);
     expect(node.querySelector('[data-testid="notification-error"]')!.textContent).toContain(
       'SMTP server refused the message'
+    );
+    expect(node.querySelector('[data-testid="run-warning"]')!.textContent).toContain(
+      'pipeline etl/sales.ampln changed since its code was generated'
     );
     expect(node.querySelector('[data-testid="log-truncated"]')!.textContent).toBe(
       'log truncated (12.3 MB dropped from the middle)'

@@ -101,6 +101,11 @@ function Outcome(props: { run: IRun; trans: TranslationBundle; now: number }): J
       data-testid={failed || run.error ? 'run-error' : 'run-outcome'}
     >
       <div>{text}</div>
+      {run.warning && (
+        <div className="jp-PipelineScheduler-warning" data-testid="run-warning">
+          {stripAnsi(run.warning)}
+        </div>
+      )}
       {run.notification_error && (
         <div className="jp-PipelineScheduler-warning" data-testid="notification-error">
           {trans.__('The notification of this run could not be sent: %1', String(run.notification_error))}
