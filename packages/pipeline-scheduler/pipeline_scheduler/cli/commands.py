@@ -385,7 +385,7 @@ HELP = {
     "last_day": "With --monthly: on the last day of each month.",
     "after": "Run when that job (name or id) finishes so (default success); repeat for several.",
     "any": "With several --after: when any of them is met (default: all).",
-    "cwd": "Working directory, inside the server root.",
+    "cwd": "Working directory, inside the server root (default: the folder of the file it runs; . = the root).",
     "overlap": "When a run is due while one is going: skip (the default), queue or parallel.",
     "max_parallel": "Runs at once with --overlap parallel (implies it).",
     "catch_up": "Runs missed while no server ran: run_once (the default) or skip.",
