@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from amphi_etl_env import AmphiEtlEnv, ensure, our_version
+from amphi_etl_env import PACKAGE_JSON, REPO, AmphiEtlEnv, ensure, our_version
 from server_process import free_port
 
 # The first run installs Amphi ETL and our dependencies from the registries (about 2.5 minutes); later runs
@@ -29,6 +29,21 @@ from server_process import free_port
 pytestmark = pytest.mark.timeout(900)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_the_built_labextension_requires_of_jupyterlab_only_what_package_json_declares() -> None:
+    """A dependency without its own ``sharedPackages`` range gets the builder's (the JupyterLab it was built
+    with, e.g. ^4.6.4), and every older JupyterLab warns "Unsatisfied version" for it: no such range ships."""
+    package = json.loads(PACKAGE_JSON.read_text())
+    declared = {name: package["jupyterlab"]["sharedPackages"].get(name, {}).get("requiredVersion")
+                for name in package["dependencies"]}
+    assert {name: declared[name] for name in declared if declared[name] != package["dependencies"][name]} == {}
+    # What the browser enforces: webpack's requirement ranges in the built remoteEntry ("^4.0.0" as [1,4,0,0]).
+    remote_entry = next((REPO / "amphi" / "pipeline-scheduler" / "static").glob("remoteEntry.*.js")).read_text()
+    required = dict(re.findall(r'loadSingletonVersion\("default", "([^"]+)", false, \[1,([\d,]+)\]\)', remote_entry))
+    assert required, "no shared module requirements found in the built remoteEntry"
+    assert {name: "^" + version.replace(",", ".") for name, version in required.items()} == {
+        name: declared[name] for name in required}
 
 
 @pytest.fixture(scope="module")

@@ -189,9 +189,9 @@ test.describe('with the real Amphi ETL editor', () => {
       const app = (window as any).jupyterapp;
       return ['pipeline-scheduler:open', 'pipeline-editor:generate-code'].filter(id => app.commands.hasCommand(id));
     });
+    expect(versionWarnings).toEqual([]);
     expect(commands).toEqual(['pipeline-scheduler:open', 'pipeline-editor:generate-code']);
     await openPanel(lab);
-    expect(versionWarnings).toEqual([]);
   });
 
   test('a CSV → sort → CSV pipeline in a sub-folder, scheduled from the file browser, runs in its folder', async ({
