@@ -370,7 +370,9 @@ class PluginsHandler(SchedulerHandler):
             raise Invalid("type: one of all, builtin, custom", "type")
         document = self.scheduler.plugins.to_dict()
         if kind != "all":
-            document["plugins"] = [plugin for plugin in document["plugins"] if plugin["source"] == kind]
+            # custom = everything not built in (plugin files and entry points alike), as MXX's client meant it
+            document["plugins"] = [plugin for plugin in document["plugins"]
+                                   if (plugin["source"] == "builtin") == (kind == "builtin")]
         self.reply(document)
 
 
