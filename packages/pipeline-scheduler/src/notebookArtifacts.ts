@@ -16,6 +16,7 @@ import {
 } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { notebookIcon } from '@jupyterlab/ui-components';
 
 import { SchedulerAPI } from './api';
 import { artifactUrl, NotebookCommandIDs } from './notebookJobs';
@@ -72,6 +73,8 @@ export const notebookArtifactsPlugin: JupyterFrontEndPlugin<void> = {
         const widget = new MainAreaWidget({ content });
         widget.id = id;
         widget.title.label = trans.__('%1 (run %2, read-only)', name, runId);
+        widget.title.caption = trans.__('%1 as run %2 left it (read-only, not trusted: no script of its outputs runs)', name, runId);
+        widget.title.icon = notebookIcon;
         widget.title.closable = true;
         widget.disposed.connect(() => model.dispose());
         app.shell.add(widget, 'main');
