@@ -235,18 +235,18 @@ test.describe('with the real Amphi ETL editor', () => {
     const job = await scheduleFromFileBrowser(lab, request, folder, 'sales.ampln', name);
     expect(job.python_code).toContain('ascending=[True]');
 
-    // Open the pipeline in Amphi's editor, sort the other way and save (Ctrl+S), as a user would.
+    // Open the pipeline in Amphi's editor, sort the other way (the Sort Rows node's Desc. button) and
+    // save it with the editor's Save Pipeline button.
     await showFolder(page, folder);
     await page.locator('.jp-DirListing-item', { hasText: 'sales.ampln' }).dblclick();
-    await expect(page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden) .react-flow')).toBeVisible();
-    await page.evaluate(
-      content => (window as any).jupyterapp.shell.currentWidget.context.model.fromString(content),
-      salesPipeline(false)
-    );
-    await page.keyboard.press('Control+s');
+    const editor = page.locator('.jp-MainAreaWidget:not(.lm-mod-hidden)');
+    const sortNode = editor.locator('.react-flow__node-sort');
+    await expect(sortNode).toBeVisible();
+    await sortNode.getByText('Desc.', { exact: true }).click();
+    await editor.getByText('Save Pipeline', { exact: true }).click();
     await expect
       .poll(async () => (await readFile(request, pipeline)) ?? '', { timeout: 15000 })
-      .toContain('"value": "False"');
+      .toMatch(/"value":\s*"False"/);
 
     await expect
       .poll(async () => (await (await request.get(`${API}/jobs/${job.id}`)).json()).python_code, {
