@@ -4,21 +4,28 @@ A database made before migrations existed (amphi-scheduler 0.1.0 created its tab
 recognised by its tables and stamped with the first revision, which is that schema. Servers
 starting together on one database take turns: a file lock beside a SQLite file, an advisory lock
 on PostgreSQL.
+
+Alembic (with Mako and Pygments) costs the server about 10 MB that it would keep for its whole life
+for a few milliseconds of work, so a database that is behind is upgraded by a short-lived child
+process (``python -m pipeline_scheduler.storage.schema``), and one already at the newest revision
+(every start but the first) costs one query.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+URL_VARIABLE = "PIPELINE_SCHEDULER_MIGRATE_URL"  # the child's database (in the environment: it may hold a password)
 VERSION_TABLE = "ps_schema_version"
 RELEASED_SCHEMA = "0001"  # what amphi-scheduler 0.1.0 created without migrations
 ADVISORY_LOCK_ID = 0x616D706869  # "amphi"
@@ -26,6 +33,28 @@ ADVISORY_LOCK_ID = 0x616D706869  # "amphi"
 
 def migrate(engine: Engine) -> None:
     """Upgrade the database to the newest revision (creating our tables in an empty one)."""
+    if current_revision(engine) == newest_revision():
+        return
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        upgrade(engine)  # another process could not see this database
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    child = subprocess.run([sys.executable, "-m", __name__], env={**os.environ, URL_VARIABLE: url},
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    if child.returncode != 0:
+        raise RuntimeError(f"upgrading the database schema failed:\n{child.stderr[-4000:]}")
+
+
+def newest_revision() -> str:
+    """The head revision: migration files are named after their revision (``0004_….py``), one chain."""
+    return max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def upgrade(engine: Engine) -> None:
+    """Alembic's upgrade to head, serialised between servers starting together."""
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with _file_lock(engine), engine.begin() as connection:
@@ -61,3 +90,9 @@ def _file_lock(engine: Engine) -> Iterator[None]:
 def _advisory_lock(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
+
+
+if __name__ == "__main__":
+    from .tables import make_engine
+
+    upgrade(make_engine(os.environ[URL_VARIABLE]))
