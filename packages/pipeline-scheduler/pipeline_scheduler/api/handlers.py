@@ -435,11 +435,16 @@ def route_table(routes: list[tuple[str, type[SchedulerHandler]]] = ROUTES) -> li
     return [(url_path_join("/", NAMESPACE, path) + "/?", handler) for path, handler in routes]
 
 
-def served_routes() -> list[tuple[str, type[SchedulerHandler]]]:
-    """Every route the extension serves: the MXX aliases first (``jobs/active`` is no job id), then
-    ours, then the tables of modules built on this one's handlers, and the JSON 404 last."""
+def served_table() -> list[tuple[str, type[SchedulerHandler]]]:
+    """Every route the extension serves, relative to our namespace: the MXX aliases first
+    (``jobs/active`` is no job id), then ours, then the tables of modules built on this one's
+    handlers, and the JSON 404 last."""
     from .artifacts import ROUTES as NOTEBOOK_ROUTES
     from .components import ROUTES as COMPONENT_ROUTES
     from .mxx_routes import ROUTES as MXX_ROUTES
 
-    return route_table([*MXX_ROUTES, *ROUTES, *NOTEBOOK_ROUTES, *COMPONENT_ROUTES, (".*", NoRouteHandler)])
+    return [*MXX_ROUTES, *ROUTES, *NOTEBOOK_ROUTES, *COMPONENT_ROUTES, (".*", NoRouteHandler)]
+
+
+def served_routes() -> list[tuple[str, type[SchedulerHandler]]]:
+    return route_table(served_table())
