@@ -60,6 +60,12 @@ class AmphiEtlEnv:
         return subprocess.run([self.bin(argv[0]), *argv[1:]], capture_output=True, text=True, timeout=timeout,
                               env=env)
 
+    def installed_version(self, distribution: str) -> str:
+        """The version of ``distribution`` installed in the venv ("" when it is not)."""
+        return self.run("python", "-c", "import importlib.metadata as m, sys\n"
+                        "try: print(m.version(sys.argv[1]))\nexcept m.PackageNotFoundError: pass", distribution
+                        ).stdout.strip()
+
 
 def our_version() -> str:
     return json.loads(PACKAGE_JSON.read_text())["version"]
@@ -135,6 +141,9 @@ def build_wheel(key: str) -> Path:
             shutil.copy2(source, Path(tree) / relative)
         check([str(tools / "bin" / "python"), "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                "-w", str(out), tree], "building our wheel")
+    for older in out.parent.iterdir():  # the builds of earlier sources are not needed again
+        if older != out:
+            shutil.rmtree(older, ignore_errors=True)
     return sorted(out.glob("amphi_scheduler-*.whl"))[0]
 
 
@@ -147,8 +156,9 @@ def ensure() -> AmphiEtlEnv:
         env = AmphiEtlEnv(venv, wheel)
         stamp_file = venv / ".amphi-scheduler-installed"
         if not stamp_file.exists() or stamp_file.read_text() != key:
-            # Same version, new contents: pip would call it satisfied, so the old build goes first.
-            if stamp_file.exists():
+            # An earlier build of ours (same version, other contents) would count as satisfying the spec: it goes
+            # first. amphi-etl's 0.9.7 is left for pip to replace, as it does for users.
+            if env.installed_version("amphi-scheduler") == our_version():
                 check([env.bin("pip"), "uninstall", "-y", "-q", "amphi-scheduler"], "removing our previous build")
             check([env.bin("pip"), "install", "-q", "--find-links", str(wheel.parent), OUR_SPEC],
                   f"pip install {OUR_SPEC} (our wheel)")

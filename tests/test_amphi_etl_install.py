@@ -56,10 +56,6 @@ def output_of(env: AmphiEtlEnv, *argv: str) -> str:
     return ANSI.sub("", done.stdout + done.stderr)
 
 
-def installed_version(env: AmphiEtlEnv, distribution: str) -> str:
-    return env.run("python", "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))").stdout.strip()
-
-
 def amphi_etl_pin(env: AmphiEtlEnv, distribution: str) -> str:
     """The exact version amphi-etl requires of ``distribution`` (``name==version`` in its metadata)."""
     requires = env.run("python", "-c", "import importlib.metadata as m; print(*m.requires('amphi-etl'), sep='\\n')")
@@ -71,14 +67,14 @@ def test_pip_complains_only_about_amphi_etls_pin_on_the_old_scheduler(env: Amphi
     done = env.run("pip", "check")
     problems = done.stdout.strip().splitlines()
     assert done.returncode == 1 and problems == [
-        f"amphi-etl {installed_version(env, 'amphi-etl')} has requirement "
+        f"amphi-etl {env.installed_version('amphi-etl')} has requirement "
         f"amphi-scheduler=={amphi_etl_pin(env, 'amphi-scheduler')}, "
         f"but you have amphi-scheduler {our_version()}."], done.stdout + done.stderr
-    assert installed_version(env, "amphi-scheduler") == our_version()
+    assert env.installed_version("amphi-scheduler") == our_version()
 
 
 def test_installing_us_keeps_the_jupyterlab_amphi_etl_pins(env: AmphiEtlEnv) -> None:
-    assert installed_version(env, "jupyterlab") == amphi_etl_pin(env, "jupyterlab")
+    assert env.installed_version("jupyterlab") == amphi_etl_pin(env, "jupyterlab")
 
 
 def test_labextensions_of_both_packages_are_enabled_and_ours_is_compatible(env: AmphiEtlEnv) -> None:
