@@ -41,6 +41,7 @@ from common import (  # noqa: E402
     parse_iso,
     percentile,
     print_table,
+    verdict,
 )
 from peers import AMPHI_097, BARE, JUPYTER_SCHEDULER, ensure, version  # noqa: E402
 
@@ -147,93 +148,145 @@ def fmt(value: float | None, unit: str, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def measure_amphi_like(label: str, server: Server, args: Any, count: int, burst_size: int) -> Row:
-    row: Row = {"side": label}
+class Side:
+    """One column set of the table: the figures measured (numbers, for the ratios) and how they read."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.row: Row = {"side": label}
+        self.figures: dict[str, float] = {}
+
+    def put(self, column: str, key: str, value: float, text: str) -> None:
+        self.figures[key] = value
+        self.row[column] = text
+
+    def idle(self, server: Server, args: Any) -> None:
+        own, tree = rss_mb(server)
+        self.figures["rss_tree"] = tree
+        self.put("idle RSS", "rss", own, f"{own:.0f} MB ({tree:.0f} with children)")
+        cpu = idle_cpu_per_minute(server, args.idle)
+        self.put("idle CPU", "cpu", cpu, fmt(cpu, " s/min", 2))
+
+    def timed(self, column: str, key: str, count: int, once: Callable[[], None], unit: str = "ms") -> None:
+        try:
+            seconds = timed_runs(count, once)
+        except Exception as error:  # a side that cannot do it: reported as measured, not hidden
+            self.row[column] = f"fails: {str(error)[:60]}"
+            return
+        self.put(column, key, seconds, fmt(seconds * 1000, " ms", 0) if unit == "ms" else fmt(seconds, " s", 2))
+
+
+def measure_amphi_like(side: Side, server: Server, args: Any, count: int, burst_size: int) -> Side:
     server.write("trivial.py", SCRIPT)
     server.write("nb.ipynb", json.dumps(NOTEBOOK))
-    own, tree = rss_mb(server)
-    row["idle RSS"] = f"{own:.0f} MB ({tree:.0f} with children)"
-    row["idle CPU"] = fmt(idle_cpu_per_minute(server, args.idle), " s/min", 2)
+    side.idle(server, args)
     job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]
-    row["run-now"] = fmt(timed_runs(args.runs, lambda: amphi_run_now(server, job)) * 1000, " ms", 0)
-    try:
-        notebook_job = server.client.post("jobs", {**idle_job("nb.ipynb", 1), "name": "notebook"})["id"]
-        row["notebook run"] = fmt(timed_runs(max(2, args.runs // 3), lambda: amphi_run_now(server, notebook_job)),
-                                  " s", 2)
-    except Exception as error:  # 0.9.7 runs a notebook path as Python source: it fails, which is its answer
-        row["notebook run"] = f"fails ({str(error)[:40]}...)"
+    side.timed("run-now", "run_now", args.runs, lambda: amphi_run_now(server, job))
+    notebook_job = server.client.post("jobs", {**idle_job("nb.ipynb", 1), "name": "notebook"})["id"]
+    side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: amphi_run_now(server, notebook_job), "s")
     at = list_at(server, count)
-    row["create"] = f"{at['create_rate']:.0f} jobs/s"
-    row[f"GET jobs @{count}"] = f"{at['list_s'] * 1000:.0f} ms, {at['body_mb']:.1f} MB"
-    row[f"RSS @{count}"] = f"{at['rss_mb']:.0f} MB"
+    side.put("create", "create_rate", at["create_rate"], f"{at['create_rate']:.0f} jobs/s")
+    side.put(f"GET jobs @{count}", "list_s", at["list_s"], f"{at['list_s'] * 1000:.0f} ms, {at['body_mb']:.1f} MB")
+    side.figures["body_mb"] = at["body_mb"]
+    side.put(f"RSS @{count}", "rss_many", at["rss_mb"], f"{at['rss_mb']:.0f} MB")
     started = burst(server, burst_size, lead=max(10.0, burst_size / 40))
-    row[f"burst {burst_size} start p50/p99"] = (f"{started['p50']:.2f} / {started['p99']:.2f} s"
-                                               f" ({started['finished']:.0f} ran)")
-    return row
+    side.figures["burst_p50"] = started["p50"]
+    side.put(f"burst {burst_size} start p50/p99", "burst_p99", started["p99"],
+             f"{started['p50']:.2f} / {started['p99']:.2f} s ({started['finished']:.0f} ran)")
+    return side
 
 
-def measure_jupyter_scheduler(server: Server, args: Any) -> Row:
-    row: Row = {"side": f"jupyter-scheduler {version(JUPYTER_SCHEDULER)}"}
+def measure_jupyter_scheduler(server: Server, args: Any) -> Side:
+    side = Side(f"jupyter-scheduler {version(JUPYTER_SCHEDULER)}")
     server.write("nb.ipynb", json.dumps(NOTEBOOK))
-    own, tree = rss_mb(server)
-    row["idle RSS"] = f"{own:.0f} MB ({tree:.0f} with children)"
-    row["idle CPU"] = fmt(idle_cpu_per_minute(server, args.idle), " s/min", 2)
-    row["run-now"] = "n/a (notebooks only)"
-    try:
-        row["notebook run"] = fmt(timed_runs(max(2, args.runs // 3),
-                                             lambda: jupyter_scheduler_run(server, "nb.ipynb")), " s", 2)
-    except RuntimeError as error:  # reported as measured, not hidden
-        row["notebook run"] = f"fails: {error}"
-    return row
+    side.idle(server, args)
+    side.row["run-now"] = "n/a (notebooks only)"
+    side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: jupyter_scheduler_run(server, "nb.ipynb"),
+               "s")
+    return side
 
 
-def measure_floor(args: Any, workdir: Path) -> Row:
+def measure_floor(args: Any, workdir: Path) -> Side:
     script = workdir / "trivial.py"
     script.write_text(SCRIPT)
     notebook = workdir / "nb.ipynb"
     notebook.write_text(json.dumps(NOTEBOOK))
-    row: Row = {"side": "floor (bare python / jupyter execute / same server without ours)"}
+    side = Side("floor (bare python / jupyter execute / same server without ours)")
     with Server(peer=BARE, label="bare server") as server:
-        own, tree = rss_mb(server)
-        row["idle RSS"] = f"{own:.0f} MB ({tree:.0f} with children)"
-        row["idle CPU"] = fmt(idle_cpu_per_minute(server, args.idle), " s/min", 2)
-    row["run-now"] = fmt(timed_runs(args.runs, lambda: bare_python(script)) * 1000, " ms", 0)
-    row["notebook run"] = fmt(timed_runs(max(2, args.runs // 3), lambda: jupyter_execute(notebook)), " s", 2)
-    return row
+        side.idle(server, args)
+    side.timed("run-now", "run_now", args.runs, lambda: bare_python(script))
+    side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: jupyter_execute(notebook), "s")
+    return side
+
+
+def print_ratios(sides: dict[str, Side]) -> None:
+    """The headline: same-run ratios against like-for-like baselines, with #14's targets."""
+    print("\nRATIOS (same run; < 1 is better for ours)")
+
+    def line(what: str, ours: str, key: str, base: str, base_key: str, target: float | None) -> None:
+        a, b = sides.get(ours), sides.get(base)
+        if a is None or b is None or key not in a.figures or base_key not in b.figures or not b.figures[base_key]:
+            print(f"  {what}: n/a (a side was not measured)")
+            return
+        value = a.figures[key] / b.figures[base_key]
+        goal = f"   target <= {target:.2f}x: {verdict(value <= target)}" if target else ""
+        print(f"  {what}: {value:.2f}x{goal}")
+
+    line("run-now, ours warm / bare python", "warm", "run_now", "floor", "run_now", 0.5)
+    line("run-now, ours cold / bare python", "cold", "run_now", "floor", "run_now", 1.10)
+    line("run-now, 0.9.7 / bare python", "0.9.7", "run_now", "floor", "run_now", None)
+    line("notebook run, ours / jupyter execute", "warm", "notebook", "floor", "notebook", None)
+    line("notebook run, jupyter-scheduler / jupyter execute", "jupyter-scheduler", "notebook", "floor", "notebook", None)
+    line("idle RSS, ours / same server without ours", "warm", "rss", "floor", "rss", 1.2)
+    line("RSS at N jobs, ours / same server without ours", "warm", "rss_many", "floor", "rss", 1.5)
+    line("GET jobs at N, ours / 0.9.7 (time)", "warm", "list_s", "0.9.7", "list_s", None)
+    line("GET jobs at N, ours / 0.9.7 (body size)", "warm", "body_mb", "0.9.7", "body_mb", 1.0)
+    line("time per created job, ours / 0.9.7", "0.9.7", "create_rate", "warm", "create_rate", None)
+    line("burst start delay p99, ours / 0.9.7", "warm", "burst_p99", "0.9.7", "burst_p99", 0.5)
+    if "warm" in sides:
+        cpu = sides["warm"].figures.get("cpu")
+        print(f"  idle CPU, ours: {fmt(cpu, ' s/min', 2)}   target 0.00 s/min: {verdict(cpu is not None and cpu < 0.005)}")
 
 
 def main() -> None:
-    args = parse_args(__doc__, lambda parser: parser.add_argument(
-        "--no-peers", action="store_true", help="measure ours and the floor only (no peer venvs)"))
+    def options(parser: Any) -> None:
+        parser.add_argument("--no-peers", action="store_true", help="measure ours and the floor only (no peer venvs)")
+        parser.add_argument("--jobs", type=int, help="jobs for the list/create rows (default 10,000; --quick 300)")
+        parser.add_argument("--burst", type=int, help="jobs due at once (default 1,000; --quick 60)")
+
+    args = parse_args(__doc__, options)
     args.runs = 5 if args.quick else 20
     args.idle = 5.0 if args.quick else 60.0
-    count, burst_size = (300, 60) if args.quick else (10_000, 1_000)
-    started = time.time()
+    count = args.jobs or (300 if args.quick else 10_000)
+    burst_size = args.burst or (60 if args.quick else 1_000)
+    started = time.perf_counter()
     print(machine_line())
     print(f"settings: ours = defaults (prestarted_interpreters=1, max_concurrent_runs default) and "
           f"prestarted_interpreters=0 for cold; 0.9.7 = its defaults (ThreadPoolExecutor 10, coalesce, "
           f"misfire_grace_time 60 from POST jobs); jupyter-scheduler = its defaults; same Python {sys.version.split()[0]}")
-    rows: list[Row] = []
+    sides: dict[str, Side] = {}
     with Server(label="ours (warm)", keep=args.keep, verbose=args.verbose) as server:
-        rows.append(measure_amphi_like("ours, warm (prestarted)", server, args, count, burst_size))
+        sides["warm"] = measure_amphi_like(Side("ours, warm (prestarted)"), server, args, count, burst_size)
     with tempfile.TemporaryDirectory(prefix="amphi-bench-floor-") as floor_dir:
-        rows.append(measure_floor(args, Path(floor_dir)))
+        sides["floor"] = measure_floor(args, Path(floor_dir))
     with Server(label="ours (cold)", prestarted_interpreters=0) as server:
         server.write("trivial.py", SCRIPT)
         job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]
-        rows.append({"side": "ours, cold (prestarted_interpreters=0)",
-                     "run-now": fmt(timed_runs(args.runs, lambda: amphi_run_now(server, job)) * 1000, " ms", 0)})
+        sides["cold"] = Side("ours, cold (prestarted_interpreters=0)")
+        sides["cold"].timed("run-now", "run_now", args.runs, lambda: amphi_run_now(server, job))
     if not args.no_peers:
         ensure(AMPHI_097)
         with Server(peer=AMPHI_097.server(), label="amphi-scheduler 0.9.7") as server:
-            rows.append(measure_amphi_like(f"amphi-scheduler {version(AMPHI_097)}", server, args, count, burst_size))
+            sides["0.9.7"] = measure_amphi_like(Side(f"amphi-scheduler {version(AMPHI_097)}"), server, args, count,
+                                                burst_size)
         ensure(JUPYTER_SCHEDULER)
         with Server(peer=JUPYTER_SCHEDULER.server(), label="jupyter-scheduler") as server:
-            rows.append(measure_jupyter_scheduler(server, args))
+            sides["jupyter-scheduler"] = measure_jupyter_scheduler(server, args)
     columns = ["side", "idle RSS", "idle CPU", "run-now", "notebook run", "create", f"GET jobs @{count}",
                f"RSS @{count}", f"burst {burst_size} start p50/p99"]
     print_table("same run, same machine (medians; run-now and notebook run end to end over HTTP)", columns,
-                [[row.get(column, "-") for column in columns] for row in rows])
+                [[side.row.get(column, "-") for column in columns] for side in sides.values()])
+    print_ratios(sides)
     footer(started)
 
 
