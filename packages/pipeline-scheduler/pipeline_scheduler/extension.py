@@ -67,6 +67,12 @@ class PipelineSchedulerApp(ExtensionApp):
     max_concurrent_runs = Int(4, config=True, help="""
         How many runs may execute at once across all jobs; further runs wait in status ``queued``.
         """)
+    short_run_slots = Int(12, config=True, help="""
+        More run slots, beyond ``max_concurrent_runs``, that take queued runs only while runs are
+        short (three quarters of the last 16 ended within a second): a burst of quick jobs starts
+        sooner, and they take no new run once runs get long. 0: ``max_concurrent_runs`` is a
+        strict limit.
+        """)
     default_timeout = Float(0.0, config=True, help="""
         Seconds after which a run without its own ``timeout`` is killed (with its whole process
         tree) and recorded ``timed_out``. 0: no limit.
@@ -182,6 +188,12 @@ class PipelineSchedulerApp(ExtensionApp):
             raise TraitError("max_concurrent_runs must be at least 1")
         return proposal["value"]
 
+    @validate("short_run_slots")
+    def _check_short_run_slots(self, proposal: dict) -> int:
+        if proposal["value"] < 0:
+            raise TraitError("short_run_slots must be 0 or more")
+        return proposal["value"]
+
     @property
     def root(self) -> Path:
         return Path(os.path.expanduser(self.serverapp.root_dir)).resolve()
@@ -206,7 +218,7 @@ class PipelineSchedulerApp(ExtensionApp):
             root=self.root, db_url=self.resolved_db_url(), timezone=self.timezone,
             python_executable=self.python_executable, prestarted_interpreters=self.prestarted_interpreters,
             kernel_pool_size=self.kernel_pool_size, kernel_idle_seconds=self.kernel_idle_seconds,
-            max_concurrent_runs=self.max_concurrent_runs,
+            max_concurrent_runs=self.max_concurrent_runs, short_run_slots=self.short_run_slots,
             default_timeout=self.default_timeout or None,
             log_dir=Path(self.log_dir).expanduser() if self.log_dir else state_dir / "logs",
             state_dir=state_dir, runs_retention=self.runs_retention,

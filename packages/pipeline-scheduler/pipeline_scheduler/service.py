@@ -62,6 +62,7 @@ class SchedulerConfig:
     plugins_dir: Path | None = None
     jobs_dir_poll_seconds: float = 2.0
     prestarted_interpreters: int = 0
+    short_run_slots: int = 0
     lease_seconds: float = 10.0
     executor: str = "local"  # or "dask"
     dask_scheduler_address: str = ""  # empty with "dask": a LocalCluster of this machine
@@ -94,7 +95,8 @@ class PipelineScheduler:
         self.runs = RunManager(self.store, self.executors, context,
                                RunSettings(config.max_concurrent_runs, config.default_timeout, config.log_dir,
                                            config.runs_retention, server_id=self.server.id,
-                                           max_log_bytes=config.max_log_bytes, max_log_space=config.max_log_space),
+                                           max_log_bytes=config.max_log_bytes, max_log_space=config.max_log_space,
+                                           short_run_slots=config.short_run_slots),
                                self.events, self.launcher, on_target=self._target_checked, sweeper=self.sweeper)
         self.scheduler = SchedulerService(self.engine, self._dispatch, self._schedules_changed, self._unreadable)
         self.jobs = JobService(self.store, self.scheduler, self.executors, context, config.timezone, self.events)
@@ -189,6 +191,7 @@ class PipelineScheduler:
                 "db_url": self.engine.url.render_as_string(hide_password=True), "timezone": config.timezone,
                 "python_executable": config.python_executable,
                 "prestarted_interpreters": config.prestarted_interpreters, "max_concurrent_runs": config.max_concurrent_runs,
+                "short_run_slots": config.short_run_slots,
                 "default_timeout": config.default_timeout, "log_dir": str(config.log_dir),
                 "runs_retention": config.runs_retention, "max_log_bytes": config.max_log_bytes,
                 "max_log_space": config.max_log_space, "jobs_dir": str(config.jobs_dir or ""),

@@ -44,6 +44,7 @@ from .logs import LogLimiter, LogSpace
 from .notebooks.artifacts import artifacts_in
 from .orphans import RUN_MARKER, LeftoverSweeper
 from .retries import Attempt, RetryQueue, next_attempt_delay
+from .short_runs import ShortRuns
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class RunSettings:
     max_log_bytes: int = 50 * 1024**2  # per run (0: unbounded)
     max_log_space: int = 0  # all logs together (0: unbounded)
     tail_bytes: int = 8192
+    short_run_slots: int = 0  # more slots while runs are short (see short_runs)
 
 
 @dataclass
@@ -229,6 +231,7 @@ class RunManager:
         self._definitions_version = 0
         self.shared = False  # other servers change jobs too: read definitions for every request
         self._stopping = False
+        self._short_runs = ShortRuns()
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -236,6 +239,9 @@ class RunManager:
         self._threads = [threading.Thread(target=self._intake_loop, name="pipeline-scheduler-intake", daemon=True)]
         self._threads += [threading.Thread(target=self._worker_loop, name=f"pipeline-scheduler-worker-{n}", daemon=True)
                           for n in range(self._settings.max_concurrent_runs)]
+        self._threads += [threading.Thread(target=self._worker_loop, args=(self._short_runs.gate,),
+                                           name=f"pipeline-scheduler-short-worker-{n}", daemon=True)
+                          for n in range(self._settings.short_run_slots)]
         for thread in self._threads:
             thread.start()
         self._retries.begin()
@@ -251,7 +257,8 @@ class RunManager:
             active = list(self._active.values())
         for run in active:
             self.cancel(run.run_id, "the server stopped")
-        for _ in range(self._settings.max_concurrent_runs):
+        self._short_runs.open_for_stop()
+        for _ in range(self._settings.max_concurrent_runs + self._settings.short_run_slots):
             self._ready.put(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
@@ -478,8 +485,11 @@ class RunManager:
             self._ready.put(run)
 
     # -- execution --------------------------------------------------------------------------
-    def _worker_loop(self) -> None:
+    def _worker_loop(self, gate: threading.Event | None = None) -> None:
+        """Run what is ready; an extra slot (``gate``) takes a run only while runs are short."""
         while True:
+            if gate is not None:
+                gate.wait()
             run = self._ready.get()
             if run is None:
                 return
@@ -576,6 +586,8 @@ class RunManager:
         tail, whole = read_tail(run.log_path, self._settings.tail_bytes)
         row.update(status=status, reason=reason, exit_code=exit_code, finished_at=time.time(), output_tail=tail,
                    log_truncated=run.log_dropped or None)
+        if run.started_at is not None:
+            self._short_runs.ended(row["finished_at"] - run.started_at)
         delay = None if self._stopping else next_attempt_delay(run.spec, status, run.attempt, self._random)
         if delay is not None:
             row["retry_at"] = row["finished_at"] + delay
