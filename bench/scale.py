@@ -126,8 +126,9 @@ def throughput(server: Server, code: str, count: int) -> float:
 def runs_per_second(args: Any) -> list[list[Any]]:
     trivial, per_worker = (6, 1) if args.quick else (40, 8)
     rows = []
-    with Server(keep=args.keep, verbose=args.verbose, label="local server") as server:
-        rows.append(["local executor (4 slots)", throughput(server, TRIVIAL, trivial),
+    with Server(keep=args.keep, verbose=args.verbose, label="local server", max_concurrent_runs=4) as server:
+        slots = server.client.get("config")["max_concurrent_runs"]
+        rows.append([f"local executor ({slots} slots)", throughput(server, TRIVIAL, trivial),
                      throughput(server, ONE_SECOND, 4 * per_worker)])
         print(f"  local executor: {rows[-1][1]:.1f} trivial runs/s, {rows[-1][2]:.2f} 1-s runs/s", flush=True)
     with tempfile.TemporaryDirectory(prefix="amphi-bench-dask-") as base, DaskProcesses(Path(base)) as dask:
