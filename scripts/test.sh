@@ -13,7 +13,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 
 failed=()
 status=0
-python -m pytest tests "$@" || status=$?
+# Two workers, a test file each at a time: most tests wait on servers and processes, not the CPU.
+python -m pytest tests -n 2 --dist loadfile "$@" || status=$?
 if [ "$status" = 5 ]; then
   echo "no Python tests were collected: treating that as a failure"; status=1
 fi
