@@ -67,7 +67,7 @@ class PipelineSchedulerApp(ExtensionApp):
     max_concurrent_runs = Int(4, config=True, help="""
         How many runs may execute at once across all jobs; further runs wait in status ``queued``.
         """)
-    short_run_slots = Int(12, config=True, help="""
+    short_run_slots = Int(4, config=True, help="""
         More run slots, beyond ``max_concurrent_runs``, that take queued runs only while runs are
         short (three quarters of the last 16 ended within a second): a burst of quick jobs starts
         sooner, and they take no new run once runs get long. 0: ``max_concurrent_runs`` is a
