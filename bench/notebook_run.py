@@ -23,7 +23,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, Server, footer, machine_line, median, ms, parse_args, print_table, ratio, verdict  # noqa: E402
+from common import (
+    PYTHON,
+    Server,
+    footer,
+    machine_line,
+    median,
+    ms,
+    parse_args,
+    print_table,
+    ratio,
+    verdict,
+)
 
 WARM_TARGET, COLD_TARGET = 0.15, 1.0
 CELLS = ["import os\nrows = 6 * 7", "print('rows:', rows)", "sum(range(1000))"]

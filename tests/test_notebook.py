@@ -8,11 +8,10 @@ from typing import Any
 
 import nbformat
 import pytest
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError
-
 from conftest import wait_for
 from pipeline_scheduler.api import artifacts
 from test_auth import wrapper_chain
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 
 def write_notebook(root: Path, relative: str, *sources: str, parameters: str | None = None,

@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import psutil
 import pytest
-
 from conftest import wait_for
 from test_notebook import executed, write_notebook
 

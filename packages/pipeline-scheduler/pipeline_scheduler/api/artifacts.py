@@ -44,7 +44,7 @@ class RunArtifactHandler(SchedulerHandler):
 
     async def _send(self, path: Path, media_type: str) -> None:
         self.set_header("Content-Type", media_type)
-        with open(path, "rb") as handle:
+        with await self.call(open, path, "rb") as handle:
             while chunk := await self.call(handle.read, CHUNK_BYTES):
                 self.write(chunk)
                 await self.flush()

@@ -101,7 +101,11 @@ def print_output(output: Any) -> None:
 
 def failure_reason(error: BaseException, numbers: dict[int, int], notebook: Any) -> str:
     """Why the run failed, the way a person would say it: the cell, the exception and its message."""
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
 
     where = ""
     failing = [index for index, cell in enumerate(notebook.cells)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...errors import SchedulerError
 from ..orphans import RUN_MARKER
 from ..prestart import MARKER_PLACEHOLDER
 from ..processes import UNBUFFERED
@@ -107,7 +108,7 @@ class KernelPool:
         if kernel not in self._python_kernels:
             try:
                 self._python_kernels[kernel] = kernel_language(kernel).lower() == "python"
-            except Exception:
+            except (SchedulerError, OSError, ValueError):  # unknown, or a kernel.json that cannot be read
                 self._python_kernels[kernel] = False
         return self._python_kernels[kernel]
 
