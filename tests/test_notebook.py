@@ -163,6 +163,11 @@ async def test_notebook_targets_that_cannot_run_are_refused(api, declared, jp_ro
     assert status == 400 and body["field"] == "path", body
     _, jobs = await api("GET", "jobs")
     assert jobs["jobs"] == []
+    _, job = await api("POST", "jobs", {"pipeline_path": script, "schedule_type": "manual"})
+    status, body = await api("POST", f"run/{job['id']}", {"parameters": {"a": 1}})
+    assert status == 400 and body["field"] == "parameters" and "only notebook jobs" in body["error"], body
+    _, runs = await api("GET", "runs")
+    assert runs["runs"] == []  # no run was recorded
 
 
 @pytest.mark.parametrize(("route", "handler"), artifacts.ROUTES, ids=[route for route, _ in artifacts.ROUTES])
