@@ -421,3 +421,24 @@ def test_discovery_finds_the_running_server_in_under_a_second(servers, tmp_path:
     empty = subprocess.run([sys.executable, "-m", "pipeline_scheduler.cli", "list"], capture_output=True, text=True,
                            env={**BASE_ENV, "JUPYTER_RUNTIME_DIR": str(tmp_path / "none")}, timeout=60)
     assert empty.returncode == 2 and "no running Jupyter server" in empty.stderr and "--url" in empty.stderr
+
+
+async def test_notebook_parameters_from_the_command_line(cli, api, jp_root_dir: Path) -> None:
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]},
+                           "outputs": [], "source": "region = 'eu'\nrows = 1"},
+                          {"cell_type": "code", "execution_count": None, "id": "s", "metadata": {}, "outputs": [],
+                           "source": "print(f'{region}:{rows}')"}],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (jp_root_dir / "report.ipynb").write_text(json.dumps(notebook))
+    job = await add_json(cli, "report.ipynb", "--name", "report", "--param", "region=us", "--param", "rows=10")
+    assert job["parameters"] == {"region": "us", "rows": 10}  # 10 read as JSON: an int, like the default
+    code, out, _ = await cli("run", "report", "--wait")
+    assert code == 0 and "us:10" in out, out
+    code, out, _ = await cli("run", "report", "--wait", "--param", "rows=3")  # this run only
+    assert code == 0 and "us:3" in out, out
+    assert (await api("GET", f"jobs/{job['id']}"))[1]["parameters"] == {"region": "us", "rows": 10}
+    code, _, err = await cli("run", "report", "--param", "rows=many")  # a str where the default is an int
+    assert code == 2 and "parameters.rows" in err, err
+    code, _, err = await cli("edit", "report", "--param", "oops")
+    assert code == 2 and "NAME=VALUE" in err, err

@@ -25,7 +25,7 @@ from .output import (absolute, console, duration_text, errors, exit_text, job_la
                      key_values, last_text, next_text, relative, run_label, run_notes, say, show_json,
                      status_text)
 from .parse import (PROG, Ambiguous, find_job, interval_fields, local_zone, parse_after,
-                    parse_duration, parse_env, parse_when)
+                    parse_duration, parse_env, parse_params, parse_when)
 
 app = typer.Typer(help="Schedule and run jobs of an amphi-scheduler server (JupyterLab's Pipeline Scheduler).",
                   no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
@@ -312,7 +312,7 @@ def option_fields(*, arguments: Optional[List[str]] = None, env: Optional[List[s
                   paused: Optional[bool] = None, retries: Optional[int] = None, retry_delay: Optional[str] = None,
                   retry_backoff: Optional[float] = None, retry_on: Optional[List[str]] = None,
                   notify: Optional[List[str]] = None, notify_on: Optional[List[str]] = None,
-                  resource: Optional[List[str]] = None) -> dict[str, Any]:
+                  resource: Optional[List[str]] = None, param: Optional[List[str]] = None) -> dict[str, Any]:
     """The job fields the options give (an option not given is left out)."""
     fields: dict[str, Any] = {}
     if arguments:
@@ -361,6 +361,8 @@ def option_fields(*, arguments: Optional[List[str]] = None, env: Optional[List[s
             if amounts[name] != amounts[name]:
                 raise typer.BadParameter(f"{pair!r}: expected NAME=AMOUNT (e.g. GPU=1)", param_hint="--resource")
         fields["resources"] = amounts
+    if param:
+        fields["parameters"] = parse_params(param)
     return fields
 
 
@@ -400,6 +402,7 @@ HELP = {
     "notify_on": "Which endings --notify hears of: failure, timed_out, success, recovery; repeat "
                  "(default failure, timed_out, recovery).",
     "resource": "Dask worker resource a run needs, NAME=AMOUNT (e.g. GPU=1); repeat for more.",
+    "param": "Notebook parameter NAME=VALUE (the value read as JSON when it is: 10, true, [1, 2]); repeat for more.",
 }
 
 # Options add and edit share, said once.
@@ -429,6 +432,7 @@ RetryDelay = Annotated[Optional[str], _o("--retry-delay", metavar="DURATION", pa
 RetryBackoff = Annotated[Optional[float], _o("--retry-backoff", metavar="FACTOR", panel=RETRY_HELP,
                                              help=HELP["retry_backoff"])]
 RetryOn = Annotated[Optional[List[str]], _o("--retry-on", metavar="ENDING", panel=RETRY_HELP, help=HELP["retry_on"])]
+Param = Annotated[Optional[List[str]], _o("--param", metavar="NAME=VALUE", help=HELP["param"])]
 NotifyOn = Annotated[Optional[List[str]], _o("--notify-on", metavar="ENDING", panel=RETRY_HELP,
                                              help=HELP["notify_on"])]
 
@@ -488,6 +492,7 @@ def add(path: str = typer.Argument(..., metavar="PATH",
         notify: Annotated[Optional[List[str]], _o("--notify", metavar="URL", panel=RETRY_HELP,
                                                   help=HELP["notify"])] = None,
         notify_on: NotifyOn = None,
+        param: Param = None,
         as_json: bool = json_option()) -> None:
     """Create a job: on demand unless a schedule is given (--cron, --every, --at, --after…)."""
     use_json(as_json)
@@ -499,7 +504,7 @@ def add(path: str = typer.Argument(..., metavar="PATH",
                            overlap=overlap, max_parallel=max_parallel, catch_up=catch_up, coalesce=coalesce,
                            kill_leftovers=kill_leftovers, paused=paused or None, retries=retries,
                            retry_delay=retry_delay, retry_backoff=retry_backoff, retry_on=retry_on, notify=notify,
-                           notify_on=notify_on, resource=resource)
+                           notify_on=notify_on, resource=resource, param=param)
     payload = {"pipeline_path": path, "name": name, "id": job_id, "timezone": zone_name, **schedule, **fields}
     if job_id:
         payload["replace_existing"] = False
@@ -564,6 +569,9 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
          notify_on: NotifyOn = None,
          no_notify: Annotated[bool, _flag("--no-notify", panel=RETRY_HELP,
                                           help="Tell no one (the server's own list stays).")] = False,
+         param: Annotated[Optional[List[str]], _o("--param", metavar="NAME=VALUE",
+                                                  help="Replace the notebook's parameters: NAME=VALUE, one per "
+                                                       "--param.")] = None,
          as_json: bool = json_option()) -> None:
     """Change a job (PUT jobs/{id}): only the options given; a schedule option replaces the schedule."""
     use_json(as_json)
@@ -576,7 +584,7 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
                             max_parallel=max_parallel, catch_up=catch_up, coalesce=coalesce,
                             kill_leftovers=kill_leftovers, paused=paused, retries=retries, retry_delay=retry_delay,
                             retry_backoff=retry_backoff, retry_on=retry_on, notify=notify, notify_on=notify_on,
-                            resource=resource)
+                            resource=resource, param=param)
     for flag, key, empty in ((no_args, "arguments", []), (no_env, "env", {}), (no_notify, "notify", [])):
         if flag:
             changes[key] = empty
@@ -597,16 +605,21 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
     say(job_summary(updated))
 
 
-@app.command(epilog=examples(f"{PROG} run nightly", f"{PROG} run nightly --wait", f"{PROG} run 3f2a9c81d0b4 --json"))
+@app.command(epilog=examples(f"{PROG} run nightly", f"{PROG} run nightly --wait", f"{PROG} run 3f2a9c81d0b4 --json",
+                             f"{PROG} run report --param region=us --param rows=100"))
 def run(job: str = typer.Argument(..., metavar="JOB", help="The job's name or id."),
         wait: bool = typer.Option(False, "--wait", help="Stream the log and exit with the run's outcome "
                                                         "(0 success, 1 otherwise)."),
+        param: Annotated[Optional[List[str]], _o("--param", metavar="NAME=VALUE",
+                                                 help="A notebook parameter for this run only (over the job's "
+                                                      "own); repeat for more.")] = None,
         as_json: bool = json_option()) -> None:
     """Run a job now."""
     use_json(as_json)
     client = State.client()
     found = find_job(client, job)
-    started = client.request("POST", f"jobs/{found['id']}/runs", {"triggered_by": "manual"})
+    body: dict[str, Any] = {"triggered_by": "manual", **({"parameters": parse_params(param)} if param else {})}
+    started = client.request("POST", f"jobs/{found['id']}/runs", body)
     if wait:
         raise typer.Exit(follow(client, started["id"]))
     if State.as_json:

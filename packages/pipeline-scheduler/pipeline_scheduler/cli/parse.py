@@ -4,6 +4,7 @@ zones, ``KEY=VALUE`` pairs, and jobs by name or id."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -44,6 +45,21 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
             raise typer.BadParameter(f"{pair!r}: expected KEY=VALUE", param_hint="--env")
         env[name] = value
     return env
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """Notebook parameters, NAME=VALUE: the value as JSON when it reads as JSON (10, 2.5, true, [1, 2],
+    "quoted"), else as the text itself (region=eu)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise typer.BadParameter(f"{pair!r}: expected NAME=VALUE", param_hint="--param")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:
+            params[name] = value
+    return params
 
 
 def parse_after(refs: list[str], client: SchedulerClient) -> list[dict[str, str]]:
