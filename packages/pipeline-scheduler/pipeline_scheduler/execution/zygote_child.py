@@ -1,8 +1,10 @@
 """The code a fork server runs (``python -c`` executes this file): wait for runs, fork one child per run.
 
 Interpreter start-up is paid once, here; each run is a ``fork`` of this interpreter, which has
-imported nothing beyond what every interpreter loads at start-up (``select`` is the one addition,
-and a child drops it from ``sys.modules``). The child becomes the run: its own session, stdout
+imported nothing beyond what every interpreter loads at start-up (``gc`` and ``select`` are the
+additions, and a child drops them from ``sys.modules``). Start-up's objects are frozen
+(``gc.freeze``): a child's collections, at exit above all, skip them instead of touching every
+page it shares with the fork server (a trivial run's exit: 5.7 -> 3.8 ms here). The child becomes the run: its own session, stdout
 and stderr on the run's log, stdin on ``/dev/null``, the run's directory, environment and
 argument list, the script executed as ``__main__``, the script shown in ``ps`` (Linux), and the
 run's id stamped into the process's environment block (``PIPELINE_SCHEDULER_RUN``, which the
@@ -27,6 +29,7 @@ import os
 import sys
 
 STARTUP_MODULES = set(sys.modules)
+import gc  # only after the start-up modules are known: children drop what the fork server imported
 import select
 
 HOOK_VARIABLES = ("COVERAGE_PROCESS_START",)  # start-up hooks of tools (coverage's .pth reads it)
@@ -174,6 +177,7 @@ class Server:
         _signal = sys.modules["_signal"]
         _signal.signal(_signal.SIGCHLD, lambda signum, frame: None)
         _signal.set_wakeup_fd(self.wake_write)
+        gc.freeze()  # start-up's objects live on in every child: its collections need not visit them
         self.say("R")
         while True:
             readable = select.select([0, self.wake_read], [], [])[0]
