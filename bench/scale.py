@@ -6,7 +6,8 @@ Dask: a real ``dask scheduler`` and workers (processes, one thread each) and one
 server throughout. Each measurement queues N runs of one job through ``POST jobs/{id}/runs``
 (overlap ``parallel``), after one untimed run of it, and takes runs per second from the runs' own
 timestamps: N / (last ``finished_at`` − first ``queued_at``). Two jobs: trivial (``print``) and 1 s (``time.sleep(1)``).
-Reference: the same jobs on a server with the local executor (subprocesses, ``max_concurrent_runs`` 4).
+Reference: the same jobs on a server with the local executor (subprocesses, ``max_concurrent_runs`` 4
+and ``short_run_slots`` 0: strictly 4 at once, as 4 one-thread workers).
 
 Dispatch delay: the burst of ``fire_burst.py`` (N jobs due at one instant T, created through the API,
 ``queued_at − scheduled_for`` per run) on one server with its SQLite file, then on two servers
@@ -126,7 +127,8 @@ def throughput(server: Server, code: str, count: int) -> float:
 def runs_per_second(args: Any) -> list[list[Any]]:
     trivial, per_worker = (6, 1) if args.quick else (40, 8)
     rows = []
-    with Server(keep=args.keep, verbose=args.verbose, label="local server", max_concurrent_runs=4) as server:
+    with Server(keep=args.keep, verbose=args.verbose, label="local server", max_concurrent_runs=4,
+                short_run_slots=0) as server:  # strictly 4 at once, as 4 one-thread workers
         slots = server.client.get("config")["max_concurrent_runs"]
         rows.append([f"local executor ({slots} slots)", throughput(server, TRIVIAL, trivial),
                      throughput(server, ONE_SECOND, 4 * per_worker)])
