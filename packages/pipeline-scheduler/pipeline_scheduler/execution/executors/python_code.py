@@ -5,6 +5,7 @@ Running from a file rather than ``python -c`` gives tracebacks with line numbers
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ...api.payloads import JobSpec
@@ -35,7 +36,7 @@ class PythonCodeExecutor(Executor):
         code_dir.mkdir(parents=True, exist_ok=True)
         script = code_dir / f"{job_id}.py"
         if not script.exists() or script.read_text(encoding="utf-8") != spec["python_code"]:
-            temporary = script.with_suffix(".tmp")
+            temporary = script.with_suffix(f".{uuid.uuid4().hex}.tmp")  # runs starting at once: one file each
             temporary.write_text(spec["python_code"], encoding="utf-8")
             temporary.replace(script)
         return Command([context.python_executable, str(script), *spec["arguments"]], working_dir(spec, context))
