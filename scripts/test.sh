@@ -10,6 +10,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 # The tests of the PostgreSQL store start a throwaway cluster with Debian's server binaries.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+# The test of the scheduler as a JupyterHub service runs JupyterHub's proxy (an npm package).
+export CHP_DIR="${CHP_DIR:-$HOME/.cache/amphi-scheduler-tests/chp}"
+if [ ! -x "$CHP_DIR/node_modules/.bin/configurable-http-proxy" ]; then
+  command -v npm >/dev/null || apt_install npm
+  npm install --prefix "$CHP_DIR" --no-audit --no-fund --loglevel=error configurable-http-proxy >/dev/null
+fi
 
 failed=()
 status=0
