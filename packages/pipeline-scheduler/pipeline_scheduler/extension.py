@@ -47,11 +47,12 @@ class PipelineSchedulerApp(ExtensionApp):
         """)
     python_executable = Unicode(sys.executable, config=True, help="Python interpreter that runs Python jobs.")
     prestarted_interpreters = Int(1, config=True, help="""
-        How many interpreters of ``python_executable`` to keep started ahead of runs: a run of a
-        Python file (or of generated code) then skips interpreter start-up. The script still gets
-        a fresh interpreter of its own; anything read at start-up that changed meanwhile (``PYTHON*``,
-        ``LC_*``, ``LANG``, ``TZ``, ``HOME`` in the job's environment, a directory on ``sys.path``)
-        makes it start cold instead. 0: start every run cold.
+        1 (or more): runs of a Python file (or of generated code) are forked from a fork server of
+        ``python_executable`` started ahead of them, one per start-up environment, and skip
+        interpreter start-up; each run is still a fresh process that sees what ``python script.py``
+        sees. Interpreters whose start-up runs hooks of their own (``sitecustomize``, a ``.pth``
+        that runs code, coverage) and runs whose start-up would differ (a directory on
+        ``sys.path`` changed since) start cold. 0: start every run cold.
         """)
     kernel_pool_size = Int(1, config=True, help="""
         How many kernels to keep started ahead of notebook runs, per kernelspec that notebook jobs
