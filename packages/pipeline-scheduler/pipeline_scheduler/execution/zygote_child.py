@@ -158,7 +158,10 @@ def _redirect(log_path):
 
 class Server:
     def __init__(self):
-        self.report = os.dup(1)  # the channel to the server; fd 1 and 2 stay on /dev/null for stray output
+        self.report = os.dup(1)  # the channel to the server; fd 1 (and 2, from the server) on /dev/null
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
         self.wake_read, self.wake_write = os.pipe()
         self.buffer = b""
         self.startup_env = _startup_view(os.environ)
