@@ -1,0 +1,62 @@
+"""A lean server: Alembic upgrades the schema in a short-lived child process, so the server never keeps it.
+
+Each check runs in a fresh interpreter (this test process has imported Alembic long ago), on a real
+SQLite file: what matters is which modules the process that opens the store ends up holding.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from pipeline_scheduler.storage.schema import MIGRATIONS, VERSION_TABLE, newest_revision
+
+OPEN_STORE = """
+import json, sys
+from pipeline_scheduler.storage.store import Store
+from pipeline_scheduler.storage.tables import make_engine
+Store(make_engine(sys.argv[1]))
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "mako"})))
+"""
+
+
+def open_store(database: Path) -> list[str]:
+    """Open the store on ``database`` in a new interpreter; the heavy modules it holds afterwards."""
+    completed = subprocess.run([sys.executable, "-c", OPEN_STORE, f"sqlite:///{database}"], capture_output=True,
+                               text=True, timeout=60, check=True)
+    return json.loads(completed.stdout)
+
+
+def test_the_newest_revision_is_alembics_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert newest_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_the_schema_is_built_and_kept_without_alembic_in_the_server(tmp_path: Path) -> None:
+    database = tmp_path / "scheduler.sqlite"
+    assert open_store(database) == []  # an empty database: upgraded by the child process
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
+    assert {"ps_jobs", "ps_runs", "ps_dependencies", "ps_servers", "ps_leases"} <= tables
+    assert revision == [(newest_revision(),)]
+
+    assert open_store(database) == []  # at the newest revision: one query, no child
+
+
+def test_a_failed_upgrade_is_reported(tmp_path: Path) -> None:
+    database = tmp_path / "scheduler.sqlite"
+    with sqlite3.connect(database) as connection:  # a revision no migration knows
+        connection.execute(f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL)")
+        connection.execute(f"INSERT INTO {VERSION_TABLE} VALUES ('9999')")
+    completed = subprocess.run([sys.executable, "-c", OPEN_STORE, f"sqlite:///{database}"], capture_output=True,
+                               text=True, timeout=60, check=False)
+    assert completed.returncode != 0
+    assert "upgrading the database schema failed" in completed.stderr and "9999" in completed.stderr
