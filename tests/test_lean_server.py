@@ -14,7 +14,6 @@ from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-
 from pipeline_scheduler.storage.schema import MIGRATIONS, VERSION_TABLE, newest_revision
 
 OPEN_STORE = """
