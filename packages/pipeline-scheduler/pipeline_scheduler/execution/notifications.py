@@ -77,11 +77,14 @@ class Notifier:
         try:
             job = self._store.job_specs([run["job_id"]]).get(run["job_id"])
             spec = job.spec if job is not None and isinstance(job.spec, dict) else {}
+            targets = [(url, set(on)) for url, on in self._targets(spec)]
+            if not targets:
+                return
             events = {run["status"]}
-            if run["status"] == "success" and self._store.previous_outcome(run["job_id"], run["id"]) in (
-                    "failure", "timed_out"):
+            if (run["status"] == "success" and any("recovery" in on for _, on in targets)  # asked only when heard
+                    and self._store.previous_outcome(run["job_id"], run["id"]) in ("failure", "timed_out")):
                 events.add("recovery")
-            urls = [url for url, on in self._targets(spec) if events & set(on)]
+            urls = [url for url, on in targets if events & on]
             if urls:
                 self._send(run, spec, events, urls)
         except Exception:
