@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,8 +92,9 @@ class Dispatcher:
         refreshed at once when this server takes or loses the lease), never a query."""
         return self._status
 
-    def _read_status(self) -> None:
-        servers = {row.id: row for row in self._coordination.servers()}
+    def _read_status(self, rows: Sequence[Any] | None = None) -> None:
+        """``rows``: the servers' rows when just read (a heartbeat reads them once for both uses)."""
+        servers = {row.id: row for row in (self._coordination.servers() if rows is None else rows)}
         lease = self._coordination.holder(LEASE)
         holder = servers.get(lease.holder) if lease is not None else None
         self._status = {"server_id": self.server.id, "servers": len(servers),
@@ -157,14 +158,14 @@ class Dispatcher:
     def _heartbeat(self) -> None:
         if not self._coordination.heartbeat(self.server.id):  # declared dead while unreachable: come back
             self._coordination.register(self.server.id, self.server.host, self.server.pid, self._version)
-        self.bury_dead()
-        self._read_status()
+        self._read_status(self.bury_dead())
 
-    def bury_dead(self) -> None:
-        """Claim and clean up after every server that died."""
+    def bury_dead(self) -> list[Any]:
+        """Claim and clean up after every server that died; the rows of the servers alive."""
         now = time.time()
         alive = 0
-        for row in self._coordination.servers():
+        rows = list(self._coordination.servers())
+        for row in list(rows):
             if row.id == self.server.id:
                 continue
             gone_here = row.host == self.server.host and not process_alive(row.pid, row.started_at)
@@ -172,7 +173,9 @@ class Dispatcher:
             if not (gone_here or silent):
                 alive += 1
                 continue
+            rows.remove(row)  # dead, whichever server claims it
             if self._coordination.claim_dead(row.id, now + 1 if gone_here else now - self.dead_after):
                 log.warning("server %s (%s, pid %d) is gone; cleaning up its runs", row.id, row.host, row.pid)
                 self._bury(row)
         self.shared = alive > 0
+        return rows
