@@ -44,6 +44,9 @@ TAKEOVER_SLACK = 10  # seconds past the lease: a loaded machine answers late (te
 CODE = "print('tick')"
 
 
+CHP_CACHE = Path.home() / ".cache" / "amphi-scheduler-tests" / "chp"  # where scripts/test.sh installs it
+
+
 def job_payload(index: int) -> dict:
     offset = index % PERIOD
     return {"name": f"scale {index:04d}", "python_code": CODE, "schedule_type": "cron",
@@ -285,7 +288,7 @@ c.JupyterHub.load_roles = [
 def configurable_http_proxy() -> str:
     """JupyterHub's proxy (npm's configurable-http-proxy): on PATH, or installed under $CHP_DIR."""
     found = shutil.which("configurable-http-proxy") or shutil.which(
-        "configurable-http-proxy", path=os.path.join(os.environ.get("CHP_DIR", ""), "node_modules", ".bin"))
+        "configurable-http-proxy", path=os.path.join(os.environ.get("CHP_DIR", str(CHP_CACHE)), "node_modules", ".bin"))
     if not found:
         raise RuntimeError("configurable-http-proxy is not installed (npm install -g configurable-http-proxy, "
                            "or npm install it under $CHP_DIR)")
