@@ -5,6 +5,7 @@ import { closeIcon } from '@jupyterlab/ui-components';
 import type { IJobFormState } from '../payload';
 import { IconButton } from './common';
 import { IFormContext, RowsField } from './formFields';
+import { NameValueRow } from './NameValueRow';
 
 /** The environment variables of the job's runs, as name and value rows. */
 export function EnvEditor(props: { form: IFormContext }): JSX.Element {
@@ -23,41 +24,28 @@ export function EnvEditor(props: { form: IFormContext }): JSX.Element {
       onAdd={() => onChange([...rows, { name: '', value: '' }])}
     >
       {rows.map((row, index) => (
-        <div className="jp-PipelineScheduler-row" key={index} data-testid="env-row">
-          <input
-            className="jp-mod-styled jp-PipelineScheduler-input jp-PipelineScheduler-mono"
-            type="text"
-            value={row.name}
-            placeholder="NAME"
-            spellCheck={false}
-            aria-label={trans.__('Name of variable %1', index + 1)}
-            aria-invalid={error ? true : undefined}
-            onChange={event => {
-              const next = rows.slice();
-              next[index] = { ...row, name: event.target.value };
-              onChange(next);
-            }}
-          />
-          <span>=</span>
-          <input
-            className="jp-mod-styled jp-PipelineScheduler-input jp-PipelineScheduler-mono"
-            type="text"
-            value={row.value}
-            placeholder={trans.__('value')}
-            spellCheck={false}
-            aria-label={trans.__('Value of variable %1', index + 1)}
-            onChange={event => {
-              const next = rows.slice();
-              next[index] = { ...row, value: event.target.value };
-              onChange(next);
-            }}
-          />
+        <NameValueRow
+          key={index}
+          testid="env-row"
+          name={row.name}
+          value={row.value}
+          namePlaceholder="NAME"
+          valuePlaceholder={trans.__('value')}
+          nameLabel={trans.__('Name of variable %1', index + 1)}
+          valueLabel={trans.__('Value of variable %1', index + 1)}
+          nameInvalid={!!error}
+          onChange={(name, value) => {
+            const next = rows.slice();
+            next[index] = { name, value };
+            onChange(next);
+          }}
+        >
           <IconButton
             icon={closeIcon}
             label={trans.__('Remove variable %1', index + 1)}
             onClick={() => onChange(rows.filter((_, i) => i !== index))}
           />
-        </div>
+        </NameValueRow>
       ))}
     </RowsField>
   );

@@ -18,6 +18,7 @@ import {
 import type { IJob } from '../tokens';
 import { IconButton } from './common';
 import { Field, IFormContext } from './formFields';
+import { NameValueRow } from './NameValueRow';
 
 /** Name and value rows of a notebook's parameters; declared ones show their default and type. */
 export function ParametersEditor(props: {
@@ -35,29 +36,20 @@ export function ParametersEditor(props: {
   return (
     <div className="jp-PipelineScheduler-parameters" data-testid="parameters-editor">
       {rows.map((row, index) => (
-        <div className="jp-PipelineScheduler-row" key={index} data-testid="parameter-row">
-          <input
-            className="jp-mod-styled jp-PipelineScheduler-input jp-PipelineScheduler-mono"
-            type="text"
-            value={row.name}
-            placeholder={trans.__('name')}
-            spellCheck={false}
-            readOnly={!!row.declared}
-            aria-label={trans.__('Name of parameter %1', index + 1)}
-            onChange={event => change(index, { ...row, name: event.target.value })}
-          />
-          <span>=</span>
-          <input
-            className="jp-mod-styled jp-PipelineScheduler-input jp-PipelineScheduler-mono"
-            type="text"
-            value={row.value}
-            placeholder={trans.__('value (JSON or text)')}
-            spellCheck={false}
-            aria-invalid={props.invalid ? true : undefined}
-            aria-label={trans.__('Value of parameter %1', row.name || index + 1)}
-            title={row.declared ? declaredHint(row.declared, trans) : undefined}
-            onChange={event => change(index, { ...row, value: event.target.value })}
-          />
+        <NameValueRow
+          key={index}
+          testid="parameter-row"
+          name={row.name}
+          value={row.value}
+          namePlaceholder={trans.__('name')}
+          valuePlaceholder={trans.__('value (JSON or text)')}
+          nameLabel={trans.__('Name of parameter %1', index + 1)}
+          valueLabel={trans.__('Value of parameter %1', row.name || index + 1)}
+          nameReadOnly={!!row.declared}
+          valueInvalid={props.invalid}
+          valueTitle={row.declared ? declaredHint(row.declared, trans) : undefined}
+          onChange={(name, value) => change(index, { ...row, name, value })}
+        >
           {row.declared ? (
             <span className="jp-PipelineScheduler-help">{row.declared.type}</span>
           ) : (
@@ -67,7 +59,7 @@ export function ParametersEditor(props: {
               onClick={() => onChange(rows.filter((_, i) => i !== index))}
             />
           )}
-        </div>
+        </NameValueRow>
       ))}
       <div>
         <Button
