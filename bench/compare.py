@@ -43,7 +43,14 @@ from common import (  # noqa: E402
     print_table,
     verdict,
 )
-from peers import AMPHI_097, BARE, JUPYTER_SCHEDULER, ensure, version  # noqa: E402
+from peers import (  # noqa: E402
+    AMPHI_097,
+    BARE,
+    JUPYTER_SCHEDULER,
+    ensure,
+    run_jupyter_scheduler_job,
+    version,
+)
 
 SCRIPT = 'print("ok")\n'
 NOTEBOOK = {
@@ -93,18 +100,6 @@ def amphi_run_now(server: Server, job_id: str) -> None:
     answer = server.client.post(f"run/{job_id}")
     if not answer.get("success"):
         raise RuntimeError(f"run failed: {json.dumps(answer)[:400]}")
-
-
-def jupyter_scheduler_run(server: Server, notebook: str) -> None:
-    job = server.client.post("jobs", {"input_uri": notebook, "runtime_environment_name": "python3",
-                                      "name": "bench", "output_formats": ["ipynb"]})
-    while True:
-        status = server.client.get(f"jobs/{job['job_id']}")["status"]
-        if status == "COMPLETED":
-            return
-        if status in ("FAILED", "STOPPED"):
-            raise RuntimeError(f"jupyter-scheduler job ended {status}")
-        time.sleep(0.02)
 
 
 def jupyter_execute(notebook: Path) -> None:
@@ -201,8 +196,8 @@ def measure_jupyter_scheduler(server: Server, args: Any) -> Side:
     server.write("nb.ipynb", json.dumps(NOTEBOOK))
     side.idle(server, args)
     side.row["run-now"] = "n/a (notebooks only)"
-    side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: jupyter_scheduler_run(server, "nb.ipynb"),
-               "s")
+    side.timed("notebook run", "notebook", max(2, args.runs // 3),
+               lambda: run_jupyter_scheduler_job(server.client, "nb.ipynb"), "s")
     return side
 
 

@@ -10,6 +10,10 @@ fresh interpreter as Python does it and as our runner does it (jsonschema's IRI 
 
     .venv/bin/python bench/notebook_run.py            # N=10 rounds
     .venv/bin/python bench/notebook_run.py --quick    # CI smoke: N=3
+    .venv/bin/python bench/notebook_run.py --peers    # also jupyter-scheduler (its own venv, bench/peers.py)
+
+With ``--peers``, jupyter-scheduler runs the same notebook as one-off jobs on a server of its own
+after the other sides (a job is created, and timed until it reads COMPLETED).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from common import (
     ratio,
     verdict,
 )
+
+from peers import JUPYTER_SCHEDULER, ensure, run_jupyter_scheduler_job, version  # noqa: E402
 
 WARM_TARGET, COLD_TARGET = 0.15, 1.0
 CELLS = ["import os\nrows = 6 * 7", "print('rows:', rows)", "sum(range(1000))"]
@@ -96,7 +102,8 @@ def _processes() -> list[str]:
 
 
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], lambda parser: parser.add_argument(
+        "--peers", action="store_true", help="also jupyter-scheduler, in its own venv (bench/peers.py)"))
     rounds = 3 if args.quick else 10
     papermill = has_papermill()
     print(f"notebook_run: {machine_line()}")
@@ -127,6 +134,16 @@ def main() -> int:
             times["ours, warm"].append(elapsed)
             warm_hits += hit
     shutil.rmtree(out_dir, ignore_errors=True)
+    if args.peers:
+        ensure(JUPYTER_SCHEDULER)
+        side = f"jupyter-scheduler {version(JUPYTER_SCHEDULER)}"
+        with Server(peer=JUPYTER_SCHEDULER.server(), label="jupyter-scheduler") as peer:
+            peer.write("small.ipynb", notebook_json())
+            run_jupyter_scheduler_job(peer.client, "small.ipynb")  # warm-up, as ours had
+            for _ in range(rounds):
+                start = time.perf_counter()
+                run_jupyter_scheduler_job(peer.client, "small.ipynb")
+                times.setdefault(side, []).append(time.perf_counter() - start)
 
     baseline = median(times["jupyter execute"])
     rows = [[name, ms(median(values)), ms(max(values)), ratio(median(values), baseline)]
@@ -144,6 +161,9 @@ def main() -> int:
     print(f"  cold run-now: {cold_ratio:.2f}x   target <= {COLD_TARGET}x  {verdict(cold_ratio <= COLD_TARGET)}")
     if papermill:
         print(f"  papermill: {median(times['papermill']) / baseline:.2f}x (for reference)")
+    for side in (name for name in times if name.startswith("jupyter-scheduler")):
+        print(f"  {side}: {median(times[side]) / baseline:.2f}x; ours warm / it: "
+              f"{median(times['ours, warm']) / median(times[side]):.2f}x")
     footer(started)
     return 0
 

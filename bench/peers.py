@@ -14,13 +14,14 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 import venv
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PeerServer  # noqa: E402
+from common import Client, PeerServer  # noqa: E402
 
 PEERS_DIR = Path(__file__).resolve().parent / ".peers"
 
@@ -54,6 +55,22 @@ JUPYTER_SCHEDULER = Peer("jupyter-scheduler", ("jupyter-scheduler", "ipykernel")
 BARE = PeerServer(python=sys.executable, extension=None, prefix="/api/", ready="status",
                   arguments=("--ServerApp.jpserver_extensions=pipeline_scheduler=False",))
 PEERS = (AMPHI_097, JUPYTER_SCHEDULER)
+
+
+def run_jupyter_scheduler_job(client: Client, notebook: str, timeout: float = 600.0) -> None:
+    """One run of ``notebook`` as a jupyter-scheduler job, to its end. A new job reads ``STOPPED`` (its
+    table's default) until its process starts; only a started job that stops has ended."""
+    job = client.post("jobs", {"input_uri": notebook, "runtime_environment_name": "python3", "name": "bench",
+                               "output_formats": ["ipynb"]})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = client.get(f"jobs/{job['job_id']}")
+        if record["status"] == "COMPLETED":
+            return
+        if record["status"] == "FAILED" or (record["status"] == "STOPPED" and record.get("start_time")):
+            raise RuntimeError(f"jupyter-scheduler job ended {record['status']}: {record.get('status_message')}")
+        time.sleep(0.02)
+    raise RuntimeError(f"jupyter-scheduler job still {record['status']} after {timeout:.0f} s")
 
 
 def ensure(peer: Peer) -> str:
