@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 
+from pipeline_scheduler.execution.orphans import START_TIME_TOLERANCE
 from server_process import ServerProcess
 
 LEASE = 4  # seconds: short, so that a takeover fits a test
@@ -153,6 +154,9 @@ def test_a_recycled_pid_is_never_killed(servers, tmp_path: Path) -> None:
     running = first.wait_for(lambda: (r := first.request("GET", f"runs/{run['id']}"))["status"] == "running" and r)
     first.crash()
     psutil.Process(running["pid"]).kill()
+    # A recycled pid comes after the system went through all the others (32768 here), never within a
+    # clock tick or two of the run's start; started at once, the bystander would share its start time.
+    time.sleep(10 * START_TIME_TOLERANCE)
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         with sqlite3.connect(tmp_path / ".amphi" / "scheduler.sqlite") as database:  # the pid now names another process
