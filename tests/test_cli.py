@@ -194,6 +194,7 @@ async def test_durations_and_every_job_option(cli, api, write_script) -> None:
     job = await add_json(cli, "hello.py", "--name", "full", "--cron", "30 2 * * 1-5", "--timezone", "Europe/Paris",
                          "--arg", "--date", "--env", "A=1", "--env", "B=x=y", "--cwd", "work", "--timeout", "2m",
                          "--overlap", "parallel", "--max-parallel", "3", "--catch-up", "skip", "--coalesce",
+                         "--on-stale", "fail",
                          "--keep-leftovers", "--paused", "--retries", "2", "--retry-delay", "30s", "--retry-backoff",
                          "3", "--retry-on", "failure", "--retry-on", "interrupted", "--notify", "json://localhost:9/hook",
                          "--notify-on", "failure", "--", "today")
@@ -204,7 +205,8 @@ async def test_durations_and_every_job_option(cli, api, write_script) -> None:
     assert code == 0 and "Retries" in out and "2 on failure, interrupted" in out and "json://localhost:9/hook" in out
     assert job["arguments"] == ["--date", "today"] and job["env"] == {"A": "1", "B": "x=y"} and job["cwd"] == "work"
     assert job["timeout"] == 120 and job["overlap_policy"] == "parallel" and job["max_parallel"] == 3
-    assert job["catch_up"] == "skip" and job["coalesce"] is True and job["kill_leftovers"] is False
+    assert job["catch_up"] == "skip" and job["on_stale"] == "fail"
+    assert job["coalesce"] is True and job["kill_leftovers"] is False
     assert job["paused"] is True and job["trigger"] == "At 02:30, Monday through Friday (Europe/Paris)"
     code, out, err = await cli("edit", "full", "--monthly", "--last-day", "--at", "2026-12-01T18:00", "--timeout",
                                "1h", "--no-args", "--env", "C=3", "--active", "--name", "month-end", "--no-notify",
@@ -216,6 +218,9 @@ async def test_durations_and_every_job_option(cli, api, write_script) -> None:
     assert edited["timeout"] == 3600 and edited["arguments"] == [] and edited["env"] == {"C": "3"}
     assert edited["paused"] is False and edited["name"] == "month-end" and edited["timezone"] == "Europe/Paris"
     assert edited["notify"] == [] and edited["retries"] == 0 and edited["max_parallel"] == 3  # the rest kept
+    assert edited["on_stale"] == "fail"
+    code, out, _ = await cli("edit", "month-end", "--on-stale", "warn", "--json")
+    assert code == 0 and json.loads(out)["on_stale"] == "warn"
     code, out, _ = await cli("edit", "month-end", "--weekly", "--at", "2026-12-07 09:00", "--json")
     assert json.loads(out)["trigger"] == "Every Monday at 09:00 (Europe/Paris)"
     code, out, _ = await cli("edit", "month-end", "--every-days", "3", "--at", "2026-12-07 06:00", "--json")
@@ -232,7 +237,8 @@ async def test_durations_and_every_job_option(cli, api, write_script) -> None:
                           (["--daily"], "--daily needs --at"), (["--env", "NOEQUALS"], "expected KEY=VALUE"),
                           (["--retry-on", "sometimes"], "use failure, timed_out or interrupted"),
                           (["--notify-on", "failure"], "--notify-on goes with --notify"),
-                          (["--overlap", "maybe"], "use skip, queue or parallel")):
+                          (["--overlap", "maybe"], "use skip, queue or parallel"),
+                          (["--on-stale", "never"], "use warn or fail")):
         code, out, err = await cli("add", "hello.py", *args)
         assert code == 2 and message in " ".join(err.split()), (args, err)
 
@@ -442,3 +448,20 @@ async def test_notebook_parameters_from_the_command_line(cli, api, jp_root_dir: 
     assert code == 2 and "parameters.rows" in err, err
     code, _, err = await cli("edit", "report", "--param", "oops")
     assert code == 2 and "NAME=VALUE" in err, err
+
+
+async def test_on_stale_is_set_and_shown_for_pipeline_code(cli, api, jp_root_dir: Path) -> None:
+    pipeline = jp_root_dir / "etl" / "sales.ampln"
+    pipeline.parent.mkdir()
+    pipeline.write_text(json.dumps({"doc_type": "Amphi Pipeline", "pipeline": {"nodes": [{"label": "v1"}]}}))
+    _, job = await api("POST", "jobs", {"name": "sales", "schedule_type": "manual", "python_code": "print('v1')",
+                                        "pipeline_path": "etl/sales.ampln"})
+    code, out, _ = await cli("info", "sales")
+    assert code == 0 and re.search(r"Stale code\s+warn\s*$", out, re.MULTILINE), out
+    pipeline.write_text(json.dumps({"doc_type": "Amphi Pipeline", "pipeline": {"nodes": [{"label": "v2"}]}}))
+    code, out, err = await cli("edit", "sales", "--on-stale", "fail")
+    assert code == 0, err
+    code, out, _ = await cli("info", "sales")
+    assert re.search(r"Stale code\s+fail \(out of date now\)", out), out
+    code, out, _ = await cli("run", "sales", "--wait")
+    assert code != 0 and "on_stale 'fail'" in " ".join(out.split()), out

@@ -236,6 +236,9 @@ def info(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
              ("If still running", str(found.get("overlap_policy", "skip"))
               + (f" (up to {found.get('max_parallel')})" if found.get("overlap_policy") == "parallel" else "")),
              ("Missed runs", str(found.get("catch_up", "run_once")))]
+    if "code_stale" in found:  # its code was generated from a pipeline
+        rows.append(("Stale code", f"{found.get('on_stale', 'warn')}"
+                                   + (" ([yellow]out of date now[/])" if found["code_stale"] else "")))
     if found.get("retries"):
         rows.append(("Retries", f"{found['retries']} on {', '.join(found.get('retry_on') or [])}, first after "
                                 f"{duration_text(found.get('retry_delay'))}, "
@@ -312,7 +315,8 @@ def option_fields(*, arguments: Optional[List[str]] = None, env: Optional[List[s
                   paused: Optional[bool] = None, retries: Optional[int] = None, retry_delay: Optional[str] = None,
                   retry_backoff: Optional[float] = None, retry_on: Optional[List[str]] = None,
                   notify: Optional[List[str]] = None, notify_on: Optional[List[str]] = None,
-                  resource: Optional[List[str]] = None, param: Optional[List[str]] = None) -> dict[str, Any]:
+                  resource: Optional[List[str]] = None, param: Optional[List[str]] = None,
+                  on_stale: Optional[str] = None) -> dict[str, Any]:
     """The job fields the options give (an option not given is left out)."""
     fields: dict[str, Any] = {}
     if arguments:
@@ -333,6 +337,8 @@ def option_fields(*, arguments: Optional[List[str]] = None, env: Optional[List[s
         fields["overlap_policy"] = overlap
     if _choices(catch_up, ("run_once", "skip"), "--catch-up") is not None:
         fields["catch_up"] = catch_up
+    if _choices(on_stale, ("warn", "fail"), "--on-stale") is not None:
+        fields["on_stale"] = on_stale
     for key, value in (("coalesce", coalesce), ("kill_leftovers", kill_leftovers), ("paused", paused),
                        ("retries", retries), ("retry_backoff", retry_backoff)):
         if value is not None:
@@ -390,6 +396,8 @@ HELP = {
     "cwd": "Working directory, inside the server root (default: the folder of the file it runs; . = the root).",
     "overlap": "When a run is due while one is going: skip (the default), queue or parallel.",
     "max_parallel": "Runs at once with --overlap parallel (implies it).",
+    "on_stale": "When the code is older than its .ampln pipeline: warn (the default; run it and say so) or "
+                "fail (do not start it).",
     "catch_up": "Runs missed while no server ran: run_once (the default) or skip.",
     "coalesce": "Of instants due together, run only the latest.",
     "kill_leftovers": "End what a run leaves running (the default), or keep it.",
@@ -422,6 +430,7 @@ Cwd = Annotated[Optional[str], _o("--cwd", metavar="DIR", help=HELP["cwd"])]
 Overlap = Annotated[Optional[str], _o("--overlap", metavar="POLICY", help=HELP["overlap"])]
 MaxParallel = Annotated[Optional[int], _o("--max-parallel", metavar="N", help=HELP["max_parallel"])]
 CatchUp = Annotated[Optional[str], _o("--catch-up", metavar="POLICY", help=HELP["catch_up"])]
+OnStale = Annotated[Optional[str], _o("--on-stale", metavar="POLICY", help=HELP["on_stale"])]
 Coalesce = Annotated[Optional[bool], typer.Option("--coalesce/--no-coalesce", rich_help_panel=JOB_HELP,
                                                   help=HELP["coalesce"])]
 KillLeftovers = Annotated[Optional[bool], typer.Option("--kill-leftovers/--keep-leftovers", rich_help_panel=JOB_HELP,
@@ -480,6 +489,7 @@ def add(path: str = typer.Argument(..., metavar="PATH",
         overlap: Overlap = None,
         max_parallel: MaxParallel = None,
         catch_up: CatchUp = None,
+        on_stale: OnStale = None,
         coalesce: Coalesce = None,
         kill_leftovers: KillLeftovers = None,
         resource: Annotated[Optional[List[str]], _o("--resource", metavar="NAME=AMOUNT",
@@ -504,7 +514,7 @@ def add(path: str = typer.Argument(..., metavar="PATH",
                            overlap=overlap, max_parallel=max_parallel, catch_up=catch_up, coalesce=coalesce,
                            kill_leftovers=kill_leftovers, paused=paused or None, retries=retries,
                            retry_delay=retry_delay, retry_backoff=retry_backoff, retry_on=retry_on, notify=notify,
-                           notify_on=notify_on, resource=resource, param=param)
+                           notify_on=notify_on, resource=resource, param=param, on_stale=on_stale)
     payload = {"pipeline_path": path, "name": name, "id": job_id, "timezone": zone_name, **schedule, **fields}
     if job_id:
         payload["replace_existing"] = False
@@ -552,6 +562,7 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
          overlap: Overlap = None,
          max_parallel: MaxParallel = None,
          catch_up: CatchUp = None,
+         on_stale: OnStale = None,
          coalesce: Coalesce = None,
          kill_leftovers: KillLeftovers = None,
          resource: Annotated[Optional[List[str]], _o("--resource", metavar="NAME=AMOUNT",
@@ -584,7 +595,7 @@ def edit(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
                             max_parallel=max_parallel, catch_up=catch_up, coalesce=coalesce,
                             kill_leftovers=kill_leftovers, paused=paused, retries=retries, retry_delay=retry_delay,
                             retry_backoff=retry_backoff, retry_on=retry_on, notify=notify, notify_on=notify_on,
-                            resource=resource, param=param)
+                            resource=resource, param=param, on_stale=on_stale)
     for flag, key, empty in ((no_args, "arguments", []), (no_env, "env", {}), (no_notify, "notify", [])):
         if flag:
             changes[key] = empty
