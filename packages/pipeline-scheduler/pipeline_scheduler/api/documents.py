@@ -13,9 +13,15 @@ from typing import Any
 
 import orjson
 
+from ..errors import Invalid
 from ..scheduling.triggers import zone
+from .payloads import JobSpec
 
 UTC = timezone.utc
+
+# Every field a job document may hold: what a job is sent with, and what the server adds to it.
+JOB_FIELDS = frozenset(JobSpec.model_fields) | {"kind", "trigger", "created_at", "updated_at", "next_run_time",
+                                                "last_run", "broken", "code_stale"}
 
 
 def iso(timestamp: float | None, tz_name: str | None = None) -> str | None:
@@ -48,10 +54,35 @@ def splice_job(document: str, last_run: str | None, tz_name: str, next_run_time:
             f'"last_run":{last_run or "null"}{tail}}}')
 
 
+def job_fields(query: str | None) -> tuple[str, ...] | None:
+    """The ``fields`` of ``GET jobs?fields=id,name,...``: known job fields, in the order asked, each once
+    (``None``: the whole documents)."""
+    if query is None:
+        return None
+    fields = tuple(dict.fromkeys(name.strip() for name in query.split(",") if name.strip()))
+    if not fields:
+        raise Invalid("fields: name at least one job field, e.g. fields=id,name", "fields")
+    unknown = [name for name in fields if name not in JOB_FIELDS]
+    if unknown:
+        raise Invalid(f"fields: no job field is named {', '.join(map(repr, unknown))}", "fields")
+    return fields
+
+
+def project_job(document: str, fields: tuple[str, ...]) -> str:
+    """A complete job document cut down to ``fields`` (those the job has: a field the whole document
+    leaves out, such as ``broken`` of a sound job, is left out here too)."""
+    job = orjson.loads(document)
+    return orjson.dumps({name: job[name] for name in fields if name in job}).decode()
+
+
 def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None, str | None]],
-              code_stale: Callable[[str], bool | None]) -> bytes:
-    """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows; ``code_stale`` of a stored document."""
-    return ('{"jobs":[' + ",".join(splice_job(*row, code_stale=code_stale(row[0])) for row in rows) + "]}").encode()
+              code_stale: Callable[[str], bool | None], fields: tuple[str, ...] | None = None) -> bytes:
+    """``{"jobs": [...]}`` from :meth:`Store.job_documents` rows; ``code_stale`` of a stored document;
+    ``fields``: only those of each job."""
+    documents = (splice_job(*row, code_stale=code_stale(row[0])) for row in rows)
+    if fields is not None:
+        documents = (project_job(document, fields) for document in documents)
+    return ('{"jobs":[' + ",".join(documents) + "]}").encode()
 
 
 def run_document(run: Mapping[str, Any]) -> dict[str, Any]:

@@ -110,7 +110,8 @@ class JobsHandler(SchedulerHandler):
     async def get(self) -> None:
         limit = query_int(self.get_query_argument("limit", None), "limit", None)
         offset = query_int(self.get_query_argument("offset", None), "offset", 0)
-        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset, self.get_query_argument("type", None)))
+        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset, self.get_query_argument("type", None),
+                                   self.get_query_argument("fields", None)))
 
     @endpoint
     async def post(self) -> None:

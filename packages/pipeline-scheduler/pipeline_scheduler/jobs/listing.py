@@ -4,6 +4,8 @@ Rendering 10,000 jobs from the database takes a noticeable fraction of a second,
 requests usually only a few jobs change: a fire moves one job's next run time, a run changes one
 job's last run. So each job's JSON is kept in memory and only the jobs marked changed are read
 again; the full list is re-joined only when something changed since it was last served.
+A listing cut down to some fields (``GET jobs?fields=...``, the sidebar's) is kept the same way:
+each job's cut-down JSON is made once from its whole JSON and again only when that changed.
 A job whose code was generated from a pipeline is also read again when its ``code_stale`` turns,
 which costs a ``stat`` of each such pipeline per request (:class:`PipelineSources` caches hashes).
 """
@@ -12,12 +14,15 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from ..api.documents import jobs_list, splice_job
+from ..api.documents import jobs_list, project_job, splice_job
 from ..storage.store import Store
 from .pipeline_source import PipelineSources, recorded_source
+
+MAX_PROJECTIONS = 8  # field lists kept cut down at once (a UI asks for one); the least recently asked goes
 
 
 class JobListing:
@@ -32,7 +37,8 @@ class JobListing:
         self._fragments: dict[str, str] = {}
         self._order: list[tuple[float, str]] = []  # (created_at, id): the list's order
         self._positions: dict[str, tuple[float, str]] = {}
-        self._rendered: bytes | None = None
+        self._projections: OrderedDict[tuple[str, ...], dict[str, str]] = OrderedDict()  # fields -> id -> JSON
+        self._rendered: dict[tuple[str, ...] | None, bytes] = {}  # fields (None: all) -> the list as served
         self.shared = False  # other servers change the database too: read it for every list
 
     def mark(self, job_ids: Iterable[str] | None = None) -> None:
@@ -42,7 +48,7 @@ class JobListing:
                 self._loaded = False
             else:
                 self._changed.update(job_ids)
-            self._rendered = None
+            self._rendered.clear()
 
     def on_event(self, event: dict) -> None:
         """Event listener: a job changed, or one of its runs did (its last run)."""
@@ -51,9 +57,10 @@ class JobListing:
         elif event.get("type") == "run":
             self.mark([event["run"]["job_id"]])
 
-    def render(self) -> bytes:
+    def render(self, fields: tuple[str, ...] | None = None) -> bytes:
+        """``{"jobs": [...]}``, oldest first; ``fields``: only those of each job."""
         if self.shared:
-            return jobs_list(self._store.job_documents(), self._sources.stale_in)
+            return jobs_list(self._store.job_documents(), self._sources.stale_in, fields)
         with self._render_lock:
             verdicts: dict[tuple[str, str], bool] = {}  # one stat per pipeline, however many jobs run it
             turned = [job_id for job_id, (path, sha256, shown) in self._pipelines.items()
@@ -61,29 +68,49 @@ class JobListing:
             if turned:
                 self.mark(turned)
             with self._marks_lock:
-                if self._rendered is not None:
-                    return self._rendered
+                if fields in self._rendered:
+                    return self._rendered[fields]
                 full, changed = not self._loaded, self._changed
                 self._loaded, self._changed = True, set()
             if full:
                 self._reload()
             elif changed:
                 self._refresh(changed)
-            rendered = ('{"jobs":[' + ",".join(self._fragments[job_id] for _, job_id in self._order) + "]}").encode()
+            documents = self._fragments if fields is None else self._projection(fields)
+            rendered = ('{"jobs":[' + ",".join(documents[job_id] for _, job_id in self._order) + "]}").encode()
             with self._marks_lock:
                 if self._loaded and not self._changed:  # nothing changed while we read
-                    self._rendered = rendered
+                    self._rendered[fields] = rendered
             return rendered
+
+    def _projection(self, fields: tuple[str, ...]) -> dict[str, str]:
+        """Every job cut down to ``fields``, made only for the jobs whose JSON changed since last asked."""
+        projected = self._projections.pop(fields, None)
+        if projected is None:
+            projected = {}
+            if len(self._projections) >= MAX_PROJECTIONS:
+                dropped, _ = self._projections.popitem(last=False)
+                with self._marks_lock:
+                    self._rendered.pop(dropped, None)
+        self._projections[fields] = projected
+        for job_id, fragment in self._fragments.items():
+            if job_id not in projected:
+                projected[job_id] = project_job(fragment, fields)
+        return projected
 
     def _reload(self) -> None:
         rows = self._store.job_documents(with_keys=True)
         self._pipelines = {}
+        self._projections.clear()
         self._fragments = {row.id: self._fragment(row) for row in rows}
         self._order = [(row.created_at, row.id) for row in rows]
         self._positions = {job_id: key for key in self._order for job_id in (key[1],)}
 
     def _refresh(self, job_ids: set[str]) -> None:
         rows = {row.id: row for row in self._store.job_documents(job_ids=job_ids, with_keys=True)}
+        for projected in self._projections.values():
+            for job_id in job_ids:
+                projected.pop(job_id, None)
         for job_id in job_ids:
             row = rows.get(job_id)
             key = self._positions.pop(job_id, None)

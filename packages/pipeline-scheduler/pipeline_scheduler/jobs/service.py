@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..api.documents import iso, job_document, jobs_list, splice_job
+from ..api.documents import iso, job_document, job_fields, jobs_list, splice_job
 from ..api.payloads import JobSpec, PreviewRequest, merge_update, parse_payload, refuse_server_set
 from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..events import EventBus
@@ -70,16 +70,18 @@ class JobService:
         self.repairs: deque[dict[str, Any]] = deque(maxlen=100)  # unreadable triggers rebuilt, for GET health
 
     # -- reads ------------------------------------------------------------------------------
-    def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None) -> bytes:
+    def list_json(self, limit: int | None = None, offset: int = 0, kind: str | None = None,
+                  fields: str | None = None) -> bytes:
         """``GET jobs``: the whole list from :class:`JobListing`; a page (``limit``/``offset``) or a
-        ``type`` filter is read from the database."""
+        ``type`` filter is read from the database. ``fields`` (``"id,name,..."``): only those of each job."""
         if kind not in (None, "all", "scheduled", "on_demand"):
             raise Invalid("type: one of all, scheduled, on_demand", "type")
+        wanted = job_fields(fields)
         if limit is None and not offset and kind in (None, "all"):
-            return self.listing.render()
+            return self.listing.render(wanted)
         on_demand = None if kind in (None, "all") else kind == "on_demand"
         return jobs_list(self._store.job_documents(limit=limit, offset=offset, on_demand=on_demand),
-                         self.sources.stale_in)
+                         self.sources.stale_in, wanted)
 
     def get_json(self, job_id: str) -> str:
         rows = self._store.job_documents(job_id=job_id)
