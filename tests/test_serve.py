@@ -33,7 +33,8 @@ def test_serve_runs_the_scheduler_alone_and_stops_cleanly(tmp_path: Path) -> Non
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_DIR), os.environ.get("PYTHONPATH")])),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     process = subprocess.Popen([sys.executable, "-m", "pipeline_scheduler.cli", "serve", "--root", str(tmp_path),
-                                "--port", str(port), "--token", token, "--", "--PipelineSchedulerApp.timezone=UTC"],
+                                "--port", str(port), "--token", token, "--", "--PipelineSchedulerApp.timezone=UTC",
+                                "--ServerApp.ip=127.0.0.1"],  # named by serve too: replaced, not refused
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -58,3 +59,15 @@ def test_serve_runs_the_scheduler_alone_and_stops_cleanly(tmp_path: Path) -> Non
         output = process.communicate(timeout=30)[0].decode()
     assert process.returncode == 0, output
     assert "running without loading other extensions" in output
+
+
+def test_options_after_the_separator_replace_the_ones_serve_derives(tmp_path: Path) -> None:
+    """``serve --port 8890 -- --ServerApp.ip=0.0.0.0``: the server gets one ip, the one asked for."""
+    from pipeline_scheduler.headless import server_argv
+
+    argv = server_argv(tmp_path, 8890, "127.0.0.1", "t", None,
+                       ["--ServerApp.ip=0.0.0.0", "--ServerApp.allow_origin", "https://lab.example.org"])
+    ips = [option for option in argv if option.startswith("--ServerApp.ip")]
+    assert ips == ["--ServerApp.ip=0.0.0.0"]
+    assert "--ServerApp.port=8890" in argv and "--IdentityProvider.token=t" in argv
+    assert argv[-2:] == ["--ServerApp.allow_origin", "https://lab.example.org"]

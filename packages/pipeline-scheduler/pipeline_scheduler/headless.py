@@ -51,8 +51,10 @@ def hub_options(port: int, ip: str) -> list[str]:
             f"--ServerApp.authorizer_class={HUB_AUTH}.JupyterHubAuthorizer"]
 
 
-def serve(root: Path, port: int, ip: str, token: str | None, db_url: str | None, extra: list[str]) -> None:
-    """Start the server and block until it stops (Ctrl-C, SIGTERM)."""
+def server_argv(root: Path, port: int, ip: str, token: str | None, db_url: str | None,
+                extra: list[str]) -> list[str]:
+    """The server's options: what ``serve``'s own options mean, then ``extra`` (given after ``--``),
+    which replaces any of them it names again (traitlets refuses an option given twice)."""
     argv = [f"--ServerApp.root_dir={root.resolve()}", "--ServerApp.port_retries=0", "--ServerApp.open_browser=False"]
     if os.geteuid() == 0:
         argv.append("--ServerApp.allow_root=True")
@@ -64,4 +66,10 @@ def serve(root: Path, port: int, ip: str, token: str | None, db_url: str | None,
             argv.append(f"--IdentityProvider.token={token}")
     if db_url:
         argv.append(f"--PipelineSchedulerApp.db_url={db_url}")
-    HeadlessScheduler.launch_instance(argv + extra)
+    named_again = {option.split("=", 1)[0] for option in extra if option.startswith("--")}
+    return [option for option in argv if option.split("=", 1)[0] not in named_again] + extra
+
+
+def serve(root: Path, port: int, ip: str, token: str | None, db_url: str | None, extra: list[str]) -> None:
+    """Start the server and block until it stops (Ctrl-C, SIGTERM)."""
+    HeadlessScheduler.launch_instance(server_argv(root, port, ip, token, db_url, extra))
