@@ -13,6 +13,8 @@ import {
   IHealth,
   IJob,
   IJobListResponse,
+  IJobSummary,
+  IJobSummaryListResponse,
   IJobPayload,
   ILogChunk,
   IPreview,
@@ -20,6 +22,7 @@ import {
   IRunListResponse,
   IScheduleFields,
   IServerConfig,
+  JOB_SUMMARY_FIELDS,
   RunStatus,
   TRANSLATION_DOMAIN
 } from './tokens';
@@ -74,6 +77,16 @@ export class SchedulerAPI {
   /** List all jobs (oldest first). */
   async listJobs(): Promise<IJob[]> {
     const data = await this.request<IJobListResponse>('jobs');
+    return data?.jobs ?? [];
+  }
+
+  /**
+   * List every job with only the fields the panel's list reads (oldest
+   * first): a fraction of the whole list's size with thousands of jobs.
+   */
+  async listJobSummaries(): Promise<IJobSummary[]> {
+    const fields = encodeURIComponent(JOB_SUMMARY_FIELDS.join(','));
+    const data = await this.request<IJobSummaryListResponse>(`jobs?fields=${fields}`);
     return data?.jobs ?? [];
   }
 

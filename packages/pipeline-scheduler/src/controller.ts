@@ -24,6 +24,7 @@ import {
   DEFAULT_SETTINGS,
   GENERATE_CODE_COMMAND,
   IJob,
+  IJobSummary,
   IRun,
   isPipelinePath,
   isSupportedPath,
@@ -139,12 +140,12 @@ export class SchedulerController {
    */
   async regenerateCode(
     path: string,
-    jobs?: ReadonlyArray<IJob>
+    jobs?: ReadonlyArray<IJobSummary>
   ): Promise<IJob[]> {
     const targets =
       jobs ??
       jobsOfPipeline(
-        this.model.loaded ? this.model.jobs : await this.api.listJobs(),
+        this.model.loaded ? this.model.jobs : await this.api.listJobSummaries(),
         path
       );
     if (!targets.length) {
@@ -188,7 +189,7 @@ export class SchedulerController {
   }
 
   /** The "Regenerate" action of a job whose code is older than its pipeline. */
-  async regenerateJob(job: IJob): Promise<void> {
+  async regenerateJob(job: IJobSummary): Promise<void> {
     await this._attempt(
       this.trans.__('Could not regenerate the code of "%1"', job.name),
       async () => {
@@ -247,23 +248,44 @@ export class SchedulerController {
     return this._openEditor({ ...state, ...compact(prefill) }, null);
   }
 
-  /** Open the form on an existing job (one form per job). */
-  editJob(job: IJob): MainAreaWidget<JobEditor> {
-    const existing = this.editors.find(widget => widget.content.jobId === job.id);
-    if (existing) {
-      this.app.shell.activateById(existing.id);
+  /**
+   * Open the form on an existing job (one form per job), read whole with
+   * `GET jobs/{id}` first: the job list holds only what the panel shows.
+   * Null when the job cannot be read (the user is told why).
+   */
+  async editJob(job: Pick<IJobSummary, 'id' | 'name'>): Promise<MainAreaWidget<JobEditor> | null> {
+    const opened = (): MainAreaWidget<JobEditor> | undefined => {
+      const existing = this.editors.find(widget => widget.content.jobId === job.id);
+      if (existing) {
+        this.app.shell.activateById(existing.id);
+      }
       return existing;
-    }
-    return this._openEditor(formFromJob(job), job);
+    };
+    return (
+      opened() ??
+      this._attempt(
+        this.trans.__('Could not open "%1"', job.name || job.id),
+        async () => {
+          const whole = await this.api.getJob(job.id);
+          return opened() ?? this._openEditor(formFromJob(whole), whole); // opened meanwhile: a second click
+        },
+        null
+      )
+    );
   }
 
-  /** Open the form for a new job that copies `job`. */
-  duplicateJob(job: IJob): MainAreaWidget<JobEditor> {
-    return this._openEditor(
-      formFromJob(job, {
-        duplicate: true,
-        copySuffix: this.trans.__(' (copy)')
-      }),
+  /** Open the form for a new job that copies `job` (read whole first, as {@link editJob}). */
+  async duplicateJob(job: Pick<IJobSummary, 'id' | 'name'>): Promise<MainAreaWidget<JobEditor> | null> {
+    return this._attempt(
+      this.trans.__('Could not duplicate "%1"', job.name || job.id),
+      async () =>
+        this._openEditor(
+          formFromJob(await this.api.getJob(job.id), {
+            duplicate: true,
+            copySuffix: this.trans.__(' (copy)')
+          }),
+          null
+        ),
       null
     );
   }
@@ -304,7 +326,7 @@ export class SchedulerController {
    * Start a run now. A job made from an `.ampln` pipeline gets its code
    * generated again first, so that it runs the pipeline as it is now.
    */
-  async runNow(job: IJob): Promise<IRun | null> {
+  async runNow(job: IJobSummary): Promise<IRun | null> {
     return this._attempt(
       this.trans.__('Could not start a run of "%1"', job.name),
       async () => {
@@ -341,7 +363,7 @@ export class SchedulerController {
   }
 
   /** Pause a running schedule, or resume a paused one. */
-  async togglePause(job: IJob): Promise<void> {
+  async togglePause(job: IJobSummary): Promise<void> {
     await this._attempt(
       job.paused
         ? this.trans.__('Could not resume "%1"', job.name)
@@ -362,7 +384,7 @@ export class SchedulerController {
    * them) unless the user also asks to delete its finished runs. A job that
    * others run after cannot be deleted: the dialog names them.
    */
-  async deleteJob(job: IJob): Promise<boolean> {
+  async deleteJob(job: IJobSummary): Promise<boolean> {
     const name = job.name || job.id;
     const dependents = dependentsOf(job.id, this.model.jobs);
     if (dependents.length) {
@@ -450,7 +472,7 @@ export class SchedulerController {
   }
 
   /** Why a job cannot be deleted: the jobs that run after it, by name. */
-  private async _explainDependents(job: IJob, dependents: IJob[]): Promise<void> {
+  private async _explainDependents(job: IJobSummary, dependents: IJobSummary[]): Promise<void> {
     const names = dependents.map(other => other.name || other.id);
     const node = document.createElement('div');
     node.className = 'jp-PipelineScheduler-deleteDialog';
@@ -476,7 +498,7 @@ export class SchedulerController {
         : [Dialog.okButton({ label: this.trans.__('Close') })]
     });
     if (single && result.button.accept) {
-      this.editJob(single);
+      void this.editJob(single);
     }
   }
 
@@ -491,7 +513,7 @@ export class SchedulerController {
    * The actions of a job as a JupyterLab menu (the card's "more" button
    * and its right click), opened at `x`, `y`.
    */
-  openJobMenu(job: IJob, x: number, y: number): Menu {
+  openJobMenu(job: IJobSummary, x: number, y: number): Menu {
     const menu = new Menu({ commands: this.app.commands });
     menu.addClass('jp-PipelineScheduler-jobMenu');
     const args = { id: job.id };
@@ -511,7 +533,7 @@ export class SchedulerController {
    * Say why a job is broken and what fixes it; "Edit job" opens the form
    * (saving the job fixes it).
    */
-  async explainBroken(job: IJob): Promise<void> {
+  async explainBroken(job: IJobSummary): Promise<void> {
     const reason = String(job.broken ?? '');
     const node = document.createElement('div');
     node.className = 'jp-PipelineScheduler-brokenDialog';
@@ -536,7 +558,7 @@ export class SchedulerController {
       ]
     });
     if (result.button.accept) {
-      this.editJob(this.model.job(job.id) ?? job);
+      void this.editJob(job);
     }
   }
 
@@ -686,7 +708,7 @@ export class SchedulerController {
 
   private _openEditor(
     state: IJobFormState,
-    job: IJob | null
+    job: Pick<IJob, 'id' | 'name'> | null
   ): MainAreaWidget<JobEditor> {
     this.model.start();
     const content = new JobEditor({

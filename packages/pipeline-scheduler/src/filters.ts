@@ -1,7 +1,7 @@
 /**
  * Filtering and sorting of the job list (pure).
  */
-import { IJob, IRun, isActive } from './tokens';
+import { IJob, IJobSummary, IRun, isActive } from './tokens';
 
 /** The status filter of the job list. */
 export type JobStatusFilter =
@@ -25,7 +25,7 @@ export function isBroken(job: Pick<IJob, 'broken'>): boolean {
 }
 
 /** Whether a job passes the status filter. */
-export function matchesStatus(job: IJob, status: JobStatusFilter): boolean {
+export function matchesStatus(job: IJobSummary, status: JobStatusFilter): boolean {
   const last = job.last_run?.status;
   switch (status) {
     case 'scheduled':
@@ -49,7 +49,7 @@ export function matchesStatus(job: IJob, status: JobStatusFilter): boolean {
 }
 
 /** Whether a job matches a search text (name, file or id; case-insensitive). */
-export function matchesSearch(job: IJob, search: string): boolean {
+export function matchesSearch(job: IJobSummary, search: string): boolean {
   const query = search.trim().toLowerCase();
   if (!query) {
     return true;
@@ -76,16 +76,19 @@ function time(iso: string | null | undefined): number {
   return isNaN(value) ? NaN : value;
 }
 
-/** The jobs that pass the filters, in the chosen order. */
-export function filterJobs(
-  jobs: ReadonlyArray<IJob>,
+/**
+ * The jobs that pass the filters, in the chosen order. `jobs` are in the
+ * server's order (oldest first), which the "created" order reverses.
+ */
+export function filterJobs<T extends IJobSummary>(
+  jobs: ReadonlyArray<T>,
   options: { search?: string; status?: JobStatusFilter; sort?: JobSort }
-): IJob[] {
+): T[] {
   const status = options.status ?? 'all';
   const result = jobs.filter(
     job => matchesStatus(job, status) && matchesSearch(job, options.search ?? '')
   );
-  const byName = (a: IJob, b: IJob): number =>
+  const byName = (a: IJobSummary, b: IJobSummary): number =>
     collator().compare(String(a.name ?? ''), String(b.name ?? '')) ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   switch (options.sort ?? 'name') {
@@ -105,11 +108,7 @@ export function filterJobs(
         return rb - ra || byName(a, b);
       });
     case 'created':
-      return result.sort((a, b) => {
-        const ta = time(a.created_at);
-        const tb = time(b.created_at);
-        return (isNaN(tb) ? 0 : tb) - (isNaN(ta) ? 0 : ta) || byName(a, b);
-      });
+      return result.reverse();
     case 'name':
     default:
       return result.sort(byName);

@@ -3,11 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  IToolbarWidgetRegistry,
-  Notification
-} from '@jupyterlab/apputils';
+import { ICommandPalette, IToolbarWidgetRegistry } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import type { IDocumentWidget } from '@jupyterlab/docregistry';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
@@ -29,7 +25,7 @@ import { SchedulerAPI, SchedulerError } from './api';
 import { cellSchedulePlugin } from './cellSchedule';
 import { SchedulerController } from './controller';
 import { resumeIcon, schedulerIcon } from './icons';
-import { describeError, SchedulerModel } from './model';
+import { SchedulerModel } from './model';
 import { notebookArtifactsPlugin } from './notebookArtifacts';
 import { PipelineSaves } from './pipelineSaves';
 import { chosenServerSettings } from './serverSettings';
@@ -302,16 +298,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIDs.editJob, {
       label: args => (args['id'] !== undefined ? trans.__('Edit…') : trans.__('Edit scheduled job')),
       icon: args => (args['isPalette'] ? undefined : editIcon),
-      execute: async args => {
+      execute: args => {
         const id = String(args['id'] ?? '');
-        try {
-          const job = model.job(id) ?? (await api.getJob(id));
-          return controller.editJob(job);
-        } catch (reason) {
-          Notification.error(
-            trans.__('Could not open job %1: %2', id, describeError(reason))
-          );
-        }
+        return controller.editJob(model.job(id) ?? { id, name: id });
       }
     });
 

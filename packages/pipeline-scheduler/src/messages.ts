@@ -64,7 +64,10 @@ export function plainError(message: string, field?: string | null): string {
 }
 
 /** The jobs that wait for `jobId` (its `trigger` dependents), by name. */
-export function dependentsOf(jobId: string, jobs: ReadonlyArray<IJob>): IJob[] {
+export function dependentsOf<T extends Pick<IJob, 'id' | 'trigger_conditions'>>(
+  jobId: string,
+  jobs: ReadonlyArray<T>
+): T[] {
   return jobs.filter(
     job =>
       job.id !== jobId &&

@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { SchedulerAPI, SchedulerError } from './api';
 import { IServerEvent } from './sse';
-import { IJob, IRun, IRunSummary } from './tokens';
+import { IJobSummary, IRun, IRunSummary } from './tokens';
 
 /** How the model hears about changes. */
 export type LiveState = 'connecting' | 'live' | 'polling' | 'off';
@@ -21,7 +21,9 @@ const RECONNECT_MAX_MS = 60000;
 /**
  * The jobs known to the frontend, kept current from the server's event
  * stream (`GET events`), or by polling `GET jobs` every `refreshInterval`
- * seconds while the stream is unavailable.
+ * seconds while the stream is unavailable. The list holds only the fields
+ * the panel reads (`GET jobs?fields=…`, see `JOB_SUMMARY_FIELDS`); a job
+ * fetched or saved since holds all of its fields.
  */
 export class SchedulerModel implements IDisposable {
   constructor(options: SchedulerModel.IOptions) {
@@ -43,7 +45,7 @@ export class SchedulerModel implements IDisposable {
   }
 
   /** The jobs, in the server's order (oldest first). */
-  get jobs(): ReadonlyArray<IJob> {
+  get jobs(): ReadonlyArray<IJobSummary> {
     return this._jobs;
   }
 
@@ -78,7 +80,7 @@ export class SchedulerModel implements IDisposable {
   }
 
   /** A job by id. */
-  job(id: string): IJob | undefined {
+  job(id: string): IJobSummary | undefined {
     return this._byId.get(id);
   }
 
@@ -131,7 +133,7 @@ export class SchedulerModel implements IDisposable {
       try {
         do {
           this._refreshAgain = false;
-          const jobs = await this.api.listJobs();
+          const jobs = await this.api.listJobSummaries();
           this._setJobs(jobs);
         } while (this._refreshAgain && !this._isDisposed);
         this._loaded = true;
@@ -151,7 +153,7 @@ export class SchedulerModel implements IDisposable {
   }
 
   /** Insert or replace a job (after an action answered with it). */
-  upsert(job: IJob): void {
+  upsert(job: IJobSummary): void {
     const index = this._index(job.id);
     if (index === -1) {
       this._jobs = [...this._jobs, job];
@@ -381,7 +383,7 @@ export class SchedulerModel implements IDisposable {
     }
   }
 
-  private _setJobs(jobs: IJob[]): void {
+  private _setJobs(jobs: IJobSummary[]): void {
     this._jobs = jobs;
     this._byId = new Map(jobs.map(job => [job.id, job]));
     this._names = null;
@@ -399,8 +401,8 @@ export class SchedulerModel implements IDisposable {
     this._changed.emit();
   }
 
-  private _jobs: IJob[] = [];
-  private _byId = new Map<string, IJob>();
+  private _jobs: IJobSummary[] = [];
+  private _byId = new Map<string, IJobSummary>();
   private _names: Map<string, string> | null = null;
   private _formerNames = new Map<string, string>();
   private _version = 0;

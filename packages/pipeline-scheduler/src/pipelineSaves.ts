@@ -16,10 +16,10 @@ export function savedPipeline(change: Contents.IChangedArgs): string | null {
 }
 
 /** The jobs that run code generated from the pipeline at `path`. */
-export function jobsOfPipeline(
-  jobs: ReadonlyArray<IJob>,
+export function jobsOfPipeline<T extends Pick<IJob, 'kind' | 'pipeline_path'>>(
+  jobs: ReadonlyArray<T>,
   path: string
-): IJob[] {
+): T[] {
   const wanted = PathExt.normalize(path);
   return jobs.filter(
     job =>
@@ -30,7 +30,7 @@ export function jobsOfPipeline(
 }
 
 /** Whether a job's code is older than its pipeline (the server says so). */
-export function isCodeStale(job: IJob): boolean {
+export function isCodeStale(job: Pick<IJob, 'code_stale'>): boolean {
   return job.code_stale === true;
 }
 

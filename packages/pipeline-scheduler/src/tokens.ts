@@ -243,12 +243,51 @@ export interface IJob extends IJobPayload {
    * target is missing: it still fires, and its runs fail saying why).
    */
   broken?: string;
+  /** Jobs whose code was generated from an `.ampln` pipeline: whether the pipeline changed since. */
+  code_stale?: boolean;
+  /** Jobs whose code was generated from an `.ampln` pipeline: when it was. */
+  code_generated_at?: string;
   [key: string]: unknown;
 }
+
+/**
+ * The fields of a job the panel reads from the job list: its cards (name,
+ * file, kind, schedule words and zone, next and last run, paused, broken,
+ * out-of-date code), filters and orders, the jobs a pipeline save
+ * regenerates, the jobs that wait on a job (deleting it), the attempts of
+ * its runs. The panel asks for these only (`GET jobs?fields=…`); the job
+ * form and "Run with other parameters" read the whole job (`GET jobs/{id}`).
+ * The "created" order is the list's own (the server lists jobs oldest first).
+ */
+export const JOB_SUMMARY_FIELDS = [
+  'id',
+  'name',
+  'kind',
+  'pipeline_path',
+  'schedule_type',
+  'trigger',
+  'timezone',
+  'paused',
+  'next_run_time',
+  'last_run',
+  'broken',
+  'code_stale',
+  'code_generated_at',
+  'trigger_conditions',
+  'retries'
+] as const;
+
+/** A job as the job list has it (see {@link JOB_SUMMARY_FIELDS}). */
+export type IJobSummary = Pick<IJob, (typeof JOB_SUMMARY_FIELDS)[number]>;
 
 /** Response body of `GET jobs`. */
 export interface IJobListResponse {
   jobs: IJob[];
+}
+
+/** Response body of `GET jobs?fields=…` with {@link JOB_SUMMARY_FIELDS}. */
+export interface IJobSummaryListResponse {
+  jobs: IJobSummary[];
 }
 
 /** Response body of `GET runs`. */

@@ -1,6 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { runQueryString, SchedulerAPI, SchedulerError } from '../src/api';
+import { JOB_SUMMARY_FIELDS } from '../src/tokens';
 
 type Handler = (request: Request) => Promise<Response> | Response;
 
@@ -48,6 +49,15 @@ describe('SchedulerAPI requests', () => {
     expect(await api.listJobs()).toEqual([{ id: 'a' }]);
     expect(url(requests[0])).toBe('http://localhost:8888/lab-base/pipeline-scheduler/jobs');
     expect(requests[0].headers.get('Authorization')).toBe('token secret');
+  });
+
+  it('lists the jobs with the fields the panel reads only', async () => {
+    const { api, requests } = client(() => json({ jobs: [{ id: 'a', name: 'alpha' }] }));
+    expect(await api.listJobSummaries()).toEqual([{ id: 'a', name: 'alpha' }]);
+    const sent = new URL(url(requests[0]));
+    expect(sent.pathname).toBe('/lab-base/pipeline-scheduler/jobs');
+    expect(sent.searchParams.get('fields')?.split(',')).toEqual([...JOB_SUMMARY_FIELDS]);
+    expect(requests[0].method).toBe('GET');
   });
 
   it('uses the REST verbs of each action', async () => {

@@ -1,16 +1,23 @@
 import { SchedulerError } from '../src/api';
 import { SchedulerModel } from '../src/model';
 import { IServerEvent } from '../src/sse';
-import { IJob, IRun } from '../src/tokens';
+import { IJob, IJobSummary, IRun, JOB_SUMMARY_FIELDS } from '../src/tokens';
 import { job } from './fixtures';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** A job as `GET jobs?fields=…` sends it: only the fields the panel reads. */
+function summaryOf(whole: IJob): IJobSummary {
+  const fields: ReadonlyArray<string> = JOB_SUMMARY_FIELDS;
+  return Object.fromEntries(Object.entries(whole).filter(([key]) => fields.includes(key))) as IJobSummary;
+}
 
 /** A fake API whose event stream the test drives. */
 function fakeApi(jobs: IJob[], streamError?: unknown) {
   let emit: (event: IServerEvent) => void = () => undefined;
   const api = {
     listJobs: jest.fn(async () => jobs.map(item => ({ ...item }))),
+    listJobSummaries: jest.fn(async () => jobs.map(summaryOf)),
     getJob: jest.fn(async (id: string) => {
       const found = jobs.find(item => item.id === id);
       if (!found) {
@@ -71,21 +78,40 @@ describe('SchedulerModel', () => {
     model.dispose();
   });
 
+  it('lists the jobs with only the fields the panel reads; a changed job is read whole', async () => {
+    const jobs = [job('a', { env: { A: '1' }, created_at: '2030-01-01T00:00:00Z' })];
+    const { api, emit } = fakeApi(jobs);
+    const model = new SchedulerModel({ api: api as any });
+    model.start();
+    await sleep(10);
+    expect(api.listJobSummaries).toHaveBeenCalled();
+    expect(api.listJobs).not.toHaveBeenCalled();
+    expect(model.job('a')).toEqual(summaryOf(jobs[0]));
+    expect(model.job('a')).not.toHaveProperty('env');
+
+    emit('job', { id: 'a', action: 'updated' });
+    await sleep(300);
+    expect(api.getJob).toHaveBeenCalledWith('a');
+    expect(model.job('a')).toHaveProperty('env', { A: '1' });
+    expect(model.jobs).toHaveLength(1);
+    model.dispose();
+  });
+
   it('falls back to polling when the event stream is missing', async () => {
     const { api } = fakeApi([job('a')], new SchedulerError('not found', { status: 404 }));
     const model = new SchedulerModel({ api: api as any, refreshInterval: 0.05 });
     model.start();
     await sleep(20);
     expect(model.liveState).toBe('polling');
-    const calls = api.listJobs.mock.calls.length;
+    const calls = api.listJobSummaries.mock.calls.length;
     await sleep(200);
-    expect(api.listJobs.mock.calls.length).toBeGreaterThan(calls);
+    expect(api.listJobSummaries.mock.calls.length).toBeGreaterThan(calls);
     model.dispose();
   });
 
   it('reports a missing server extension', async () => {
     const api = {
-      listJobs: jest.fn(async () => {
+      listJobSummaries: jest.fn(async () => {
         throw new SchedulerError('Not found', { status: 404 });
       }),
       listenEvents: jest.fn(() => new Promise<void>(() => undefined))
@@ -102,7 +128,7 @@ describe('SchedulerModel', () => {
     const { api } = fakeApi([job('a')]);
     const model = new SchedulerModel({ api: api as any });
     await Promise.all([model.refresh(), model.refresh()]);
-    expect(api.listJobs.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(api.listJobSummaries.mock.calls.length).toBeLessThanOrEqual(2);
     model.upsert(job('z', { name: 'zed' }));
     expect(model.jobNames.get('z')).toBe('zed');
     model.upsert(job('z', { name: 'zeta' }));

@@ -14,7 +14,7 @@ import { IFormContext, RowsField } from './formFields';
 export function ConditionsEditor(props: {
   form: IFormContext;
   /** The jobs one can wait for. */
-  jobs: ReadonlyArray<IJob>;
+  jobs: ReadonlyArray<Pick<IJob, 'id' | 'name'>>;
 }): JSX.Element {
   const { form, jobs } = props;
   const { state, trans, update } = form;

@@ -22,7 +22,7 @@ import { formatDateTime, formatDuration, splitPath } from '../format';
 import { pipelineIcon } from '../icons';
 import { plainError } from '../messages';
 import { isCodeStale } from '../pipelineSaves';
-import { IJob } from '../tokens';
+import { IJob, IJobSummary } from '../tokens';
 import { ChoiceSelect, IconButton, RelativeTime, StatusBadge, useNow, useSignal } from './common';
 import { VirtualList } from './VirtualList';
 
@@ -233,7 +233,7 @@ export function PathText(props: { path: string; testid?: string }): JSX.Element 
  * its next and last runs.
  */
 function JobCard(props: {
-  job: IJob;
+  job: IJobSummary;
   controller: SchedulerController;
   trans: TranslationBundle;
   now: number;
@@ -339,7 +339,7 @@ function JobCard(props: {
             text={trans.__('Edit')}
             showLabel
             testId="edit"
-            onClick={() => controller.editJob(job)}
+            onClick={() => void controller.editJob(job)}
           />
           <IconButton
             icon={ellipsesIcon}
@@ -422,7 +422,7 @@ function JobCard(props: {
  * and the one-click action that generates it again.
  */
 function StaleCode(props: {
-  job: IJob;
+  job: IJobSummary;
   controller: SchedulerController;
   trans: TranslationBundle;
   busy: boolean;

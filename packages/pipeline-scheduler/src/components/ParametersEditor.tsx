@@ -15,7 +15,7 @@ import {
   parametersFromRows,
   rowsFromParameters
 } from '../notebookJobs';
-import type { IJob } from '../tokens';
+import type { IJob, IJobSummary } from '../tokens';
 import { IconButton } from './common';
 import { Field, IFormContext } from './formFields';
 import { NameValueRow } from './NameValueRow';
@@ -222,11 +222,23 @@ class ParametersBody extends ReactWidget {
 
 /**
  * "Run with other parameters…": a dialog prefilled with the job's parameters
- * over the notebook's defaults; runs the job once with them (the job is not
- * changed) and opens the run.
+ * (read with `GET jobs/{id}`: the job list does not hold them) over the
+ * notebook's defaults; runs the job once with them (the job is not changed)
+ * and opens the run.
  */
-export async function runWithOtherParameters(controller: SchedulerController, job: IJob): Promise<void> {
+export async function runWithOtherParameters(controller: SchedulerController, listed: IJobSummary): Promise<void> {
   const trans = controller.trans;
+  let job: IJob;
+  try {
+    job = await controller.api.getJob(listed.id);
+  } catch (reason) {
+    await showDialog({
+      title: trans.__('Could not read "%1"', listed.name || listed.id),
+      body: describeError(reason),
+      buttons: [Dialog.okButton({ label: trans.__('OK') })]
+    });
+    return;
+  }
   let declared: IDeclaredParameter[] = [];
   try {
     declared = (await notebookInfo(controller.api, job.pipeline_path ?? '')).parameters;

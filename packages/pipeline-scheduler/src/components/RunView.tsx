@@ -406,7 +406,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
             label={trans.__('Edit job')}
             tooltip={job ? trans.__('Edit "%1"', jobName) : trans.__('The job no longer exists')}
             enabled={!!job}
-            onClick={() => job && controller.editJob(job)}
+            onClick={() => job && void controller.editJob(job)}
             dataset={{ testid: 'edit-job' }}
           />
           <ToolbarButtonComponent

@@ -16,13 +16,16 @@ export class JobEditor extends ReactWidget {
   constructor(options: JobEditor.IOptions) {
     super();
     this._controller = options.controller;
-    this._initial = options.initial;
+    this.initial = options.initial;
     this.jobId = options.jobId;
     this.addClass('jp-PipelineScheduler-editor');
   }
 
   /** The job being edited, or null for a new job. */
   readonly jobId: string | null;
+
+  /** What the form opened with (from the whole job when editing). */
+  readonly initial: IJobFormState;
 
   /** Emitted with the job once it is saved. */
   get saved(): ISignal<this, IJob> {
@@ -39,7 +42,7 @@ export class JobEditor extends ReactWidget {
       <ErrorBoundary trans={this._controller.trans}>
         <JobForm
           controller={this._controller}
-          initial={this._initial}
+          initial={this.initial}
           jobId={this.jobId}
           onSaved={job => this._saved.emit(job)}
           onCancel={() => this._cancelled.emit()}
@@ -49,7 +52,6 @@ export class JobEditor extends ReactWidget {
   }
 
   private _controller: SchedulerController;
-  private _initial: IJobFormState;
   private _saved = new Signal<this, IJob>(this);
   private _cancelled = new Signal<this, void>(this);
 }
