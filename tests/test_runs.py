@@ -241,6 +241,26 @@ async def test_old_runs_are_pruned(api, write_script, scheduler_config) -> None:
     await wait_for(pruned, 10)
 
 
+@pytest.mark.parametrize("scheduler_config", [{"runs_retention": 2, "max_concurrent_runs": 4, "timezone": "UTC"}])
+async def test_runs_of_several_jobs_ending_together_are_all_pruned(api, write_script, jp_root_dir: Path,
+                                                                    scheduler_config) -> None:
+    """Runs that end close together are tidied in one pass: every job of the batch keeps its newest runs, and the
+    logs of the pruned runs are removed."""
+    write_script("job.py", "print('x')\n")
+    jobs = [await create(api, pipeline_path="job.py", overlap_policy="parallel", max_parallel=4) for _ in range(2)]
+    runs = {job["id"]: [await start_run(api, job["id"]) for _ in range(4)] for job in jobs}
+    finished = {job_id: [await run_state(api, run["id"], ("success",)) for run in started]
+                for job_id, started in runs.items()}
+
+    async def pruned():
+        kept = {job_id: [run["id"] for run in (await api("GET", "runs", job_id=job_id))[1]["runs"]] for job_id in runs}
+        return kept == {job_id: sorted((run["id"] for run in started), reverse=True)[:2]
+                        for job_id, started in runs.items()}
+    await wait_for(pruned, 10)
+    removed = [run for done in finished.values() for run in sorted(done, key=lambda run: run["id"])[:2]]
+    assert all(run["log_path"] and not Path(run["log_path"]).exists() for run in removed)
+
+
 async def test_deleted_job_stops_firing(api, write_script) -> None:
     write_script("job.py", "print('x')\n")
     job = await create(api, pipeline_path="job.py", schedule_type="interval", interval_seconds=1)

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +49,7 @@ from .short_runs import ShortRuns
 log = logging.getLogger(__name__)
 
 INTAKE_BATCH = 1000
+TIDY_GATHER_SECONDS = 0.15  # runs that end this close together are tidied in one pass, after their answers
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,8 @@ class RunManager:
         self._per_job: dict[str, list[ActiveRun]] = defaultdict(list)
         self._waiting: dict[str, deque[ActiveRun]] = defaultdict(deque)
         self._threads: list[threading.Thread] = []
-        self._housekeeping = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-housekeeping")
+        self._housekeeping: threading.Thread | None = None
+        self._finished_runs: queue.SimpleQueue[tuple[str, Path | None] | None] = queue.SimpleQueue()  # to tidy after
         self._definitions: dict[str, Any] = {}  # job id -> (id, name, kind, spec), until the job changes
         self._definitions_version = 0
         self.shared = False  # other servers change jobs too: read definitions for every request
@@ -237,6 +239,9 @@ class RunManager:
     def start(self) -> None:
         self._settings.log_dir.mkdir(parents=True, exist_ok=True)
         self._threads = [threading.Thread(target=self._intake_loop, name="pipeline-scheduler-intake", daemon=True)]
+        self._housekeeping = threading.Thread(target=self._housekeeping_loop, name="pipeline-scheduler-housekeeping",
+                                              daemon=True)
+        self._housekeeping.start()
         self._threads += [threading.Thread(target=self._worker_loop, name=f"pipeline-scheduler-worker-{n}", daemon=True)
                           for n in range(self._settings.max_concurrent_runs)]
         self._threads += [threading.Thread(target=self._worker_loop, args=(self._short_runs.gate,),
@@ -263,7 +268,9 @@ class RunManager:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        self._housekeeping.shutdown(wait=True)
+        self._finished_runs.put(None)  # after what the workers left to tidy
+        if self._housekeeping is not None:
+            self._housekeeping.join()
 
     # -- public API (any thread) ------------------------------------------------------------
     def submit(self, job_id: str, triggered_by: str, key: str | None = None,
@@ -619,16 +626,32 @@ class RunManager:
         if delay is not None:
             self._retries.add(_attempt_after(row, row["retry_at"]))
         run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
-        self._housekeeping.submit(self._tidy, run.job_id, run.log_path)
+        self._finished_runs.put((run.job_id, run.log_path))
 
-    def _tidy(self, job_id: str, log_path: Path | None) -> None:
-        """After a run: prune the job's old runs (``runs_retention``), keep all logs within ``max_log_space``."""
+    def _housekeeping_loop(self) -> None:
+        """Tidy after finished runs, a batch at a time: a stream of runs costs one prune per job and
+        pass, and a pass never competes with the answer of the run that started it."""
+        while True:
+            first = self._finished_runs.get()
+            if first is None:
+                return
+            time.sleep(TIDY_GATHER_SECONDS)
+            batch = batch_after(first, self._finished_runs, INTAKE_BATCH)
+            try:
+                self._tidy(batch)
+            except Exception:
+                log.exception("tidying after %d run(s) failed", len(batch))
+
+    def _tidy(self, finished: list[tuple[str, Path | None]]) -> None:
+        """After runs: prune their jobs' old runs (``runs_retention``), keep all logs within ``max_log_space``."""
         if self._settings.runs_retention > 0:
-            pruned = self._store.prune_runs(job_id, self._settings.runs_retention)
-            remove_files(pruned)
-            if pruned:
-                artifacts_in(self._context.state_dir).sweep(job_id, self._store.execution_ids)
-        self._log_space.add(log_path)
+            for job_id in dict.fromkeys(job_id for job_id, _ in finished):
+                pruned = self._store.prune_runs(job_id, self._settings.runs_retention)
+                remove_files(pruned)
+                if pruned:
+                    artifacts_in(self._context.state_dir).sweep(job_id, self._store.execution_ids)
+        for _, log_path in finished:
+            self._log_space.add(log_path)
 
     def _log_compacted(self, run_id: int, dropped: int) -> None:
         """The log of a running run was compacted: recorded at once, so that readers know (see history)."""
