@@ -4,7 +4,7 @@
  * schedule being edited, so the UI, the CLI and the API say the same thing.
  * The UI only formats them (the zone apart, job ids as names). Pure functions.
  */
-import { hasClock, IJob, IScheduleFields } from './tokens';
+import { hasClock, IJobSummary, IScheduleFields } from './tokens';
 
 /** A zone name as shown (`Etc/UTC` is `UTC`). */
 export function displayZone(zone: string | null | undefined): string {
@@ -51,7 +51,7 @@ export function nameJobs(
 }
 
 /** A job's schedule as shown: the server's words, and the zone when it has a clock. */
-export function jobWords(job: Pick<IJob, 'trigger' | 'timezone' | 'schedule_type'>): {
+export function jobWords(job: Pick<IJobSummary, 'trigger' | 'timezone' | 'schedule_type'>): {
   words: string;
   zone: string | null;
 } {

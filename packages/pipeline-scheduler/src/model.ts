@@ -87,7 +87,7 @@ export class SchedulerModel implements IDisposable {
   /** Job names by id. */
   get jobNames(): ReadonlyMap<string, string> {
     if (!this._names) {
-      this._names = new Map(this._jobs.map(job => [job.id, job.name]));
+      this._names = new Map(this._jobs.map(job => [job.id, job.name || job.id]));
     }
     return this._names;
   }

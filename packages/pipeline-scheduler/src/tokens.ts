@@ -277,8 +277,12 @@ export const JOB_SUMMARY_FIELDS = [
   'retries'
 ] as const;
 
-/** A job as the job list has it (see {@link JOB_SUMMARY_FIELDS}). */
-export type IJobSummary = Pick<IJob, (typeof JOB_SUMMARY_FIELDS)[number]>;
+/**
+ * A job as the job list has it (see {@link JOB_SUMMARY_FIELDS}): the server
+ * leaves out empty values (null, false, 0, "", [], {}), so any field but the
+ * id may be missing and reads as empty.
+ */
+export type IJobSummary = Pick<IJob, 'id'> & Partial<Pick<IJob, (typeof JOB_SUMMARY_FIELDS)[number]>>;
 
 /** Response body of `GET jobs`. */
 export interface IJobListResponse {

@@ -18,7 +18,7 @@ import { RunView } from '../src/components/RunView';
 import type { SchedulerController } from '../src/controller';
 import { emptyForm, formFromJob, IJobFormState } from '../src/payload';
 import { IJob, IRun, IScheduleFields } from '../src/tokens';
-import { job, run, unreadableJob } from './fixtures';
+import { job, run, summaryOf, unreadableJob } from './fixtures';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -380,6 +380,34 @@ describe('JobList cards', () => {
     // Labelled actions (the labels hide by CSS where the sidebar is narrow).
     expect(card.querySelector('[data-testid="run-now"]')!.textContent).toBe('Run');
     expect(card.querySelector('[data-testid="run-now"]')!.getAttribute('title')).toBe('Run "flow" now');
+  });
+});
+
+describe('JobList cards from the compact job list', () => {
+  it('reads a missing field as empty: not paused, never run, the next run and the zone shown', async () => {
+    const whole = job('nightly', {
+      trigger: 'At 02:30 (Europe/Paris)',
+      timezone: 'Europe/Paris',
+      next_run_time: '2030-01-01T01:30:00+00:00',
+      paused: false,
+      last_run: null,
+      retries: 0,
+      env: { STAGE: 'prod' }
+    });
+    const listed = summaryOf(whole);
+    expect(listed).not.toHaveProperty('paused');
+    expect(listed).not.toHaveProperty('last_run');
+    const controller = fakeController([listed as IJob]);
+    widget = await render(
+      <JobList controller={controller} state={{ search: '', status: 'never', sort: 'next' }} onState={() => undefined} highlight={null} />
+    );
+    const card = widget.node.querySelector('[data-job-id="nightly"]')!;
+    expect(card.getAttribute('data-paused')).toBe('false');
+    expect(card.querySelector('[data-testid="paused-badge"]')).toBeNull();
+    expect(card.querySelector('[data-testid="job-last-run"]')).toBeNull();
+    expect(card.textContent).toContain('never run');
+    expect(card.querySelector('[data-testid="job-zone"]')!.textContent).toBe(' · Europe/Paris');
+    expect(card.querySelector('[data-testid="job-next"]')!.textContent).not.toBe('none');
   });
 });
 

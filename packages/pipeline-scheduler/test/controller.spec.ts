@@ -4,9 +4,9 @@ import { Widget } from '@lumino/widgets';
 
 import { SchedulerError } from '../src/api';
 import { SchedulerController } from '../src/controller';
-import { IJob, IJobSummary, JOB_SUMMARY_FIELDS } from '../src/tokens';
+import { IJob } from '../src/tokens';
 import { JobEditor } from '../src/widgets/JobEditor';
-import { job } from './fixtures';
+import { job, summaryOf } from './fixtures';
 
 /** A job with fields the job list does not hold (the form shows them all). */
 const WHOLE: IJob = job('nightly', {
@@ -19,12 +19,6 @@ const WHOLE: IJob = job('nightly', {
   overlap_policy: 'queue',
   retries: 2
 });
-
-/** The job as the panel's list has it: only {@link JOB_SUMMARY_FIELDS}. */
-function summaryOf(whole: IJob): IJobSummary {
-  const fields: ReadonlyArray<string> = JOB_SUMMARY_FIELDS;
-  return Object.fromEntries(Object.entries(whole).filter(([key]) => fields.includes(key))) as IJobSummary;
-}
 
 function setUp(getJob: (id: string) => Promise<IJob>) {
   const opened: MainAreaWidget<JobEditor>[] = [];

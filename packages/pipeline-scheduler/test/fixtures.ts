@@ -1,5 +1,5 @@
 /** Minimal jobs and runs for the unit tests: every required field, overridable. */
-import { IJob, IRun } from '../src/tokens';
+import { IJob, IJobSummary, IRun, JOB_SUMMARY_FIELDS } from '../src/tokens';
 
 export function job(id: string, fields: Partial<IJob> = {}): IJob {
   return {
@@ -50,4 +50,23 @@ export function run(id: number, fields: Partial<IRun> = {}): IRun {
     exit_code: null,
     ...fields
   };
+}
+
+/** Whether the server leaves a value out of the job list (null, false, 0, "", [], {}). */
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    return value.length === 0;
+  }
+  if (value && typeof value === 'object') {
+    return Object.keys(value).length === 0;
+  }
+  return !value;
+}
+
+/** A job as `GET jobs?fields=…` sends it: the fields the panel reads, without the empty ones. */
+export function summaryOf(whole: IJob): IJobSummary {
+  const fields: ReadonlyArray<string> = JOB_SUMMARY_FIELDS;
+  return Object.fromEntries(
+    Object.entries(whole).filter(([key, value]) => fields.includes(key) && !isEmpty(value))
+  ) as IJobSummary;
 }

@@ -1,16 +1,10 @@
 import { SchedulerError } from '../src/api';
 import { SchedulerModel } from '../src/model';
 import { IServerEvent } from '../src/sse';
-import { IJob, IJobSummary, IRun, JOB_SUMMARY_FIELDS } from '../src/tokens';
-import { job } from './fixtures';
+import { IJob, IRun } from '../src/tokens';
+import { job, summaryOf } from './fixtures';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A job as `GET jobs?fields=…` sends it: only the fields the panel reads. */
-function summaryOf(whole: IJob): IJobSummary {
-  const fields: ReadonlyArray<string> = JOB_SUMMARY_FIELDS;
-  return Object.fromEntries(Object.entries(whole).filter(([key]) => fields.includes(key))) as IJobSummary;
-}
 
 /** A fake API whose event stream the test drives. */
 function fakeApi(jobs: IJob[], streamError?: unknown) {

@@ -69,10 +69,11 @@ def job_fields(query: str | None) -> tuple[str, ...] | None:
 
 
 def project_job(document: str, fields: tuple[str, ...]) -> str:
-    """A complete job document cut down to ``fields`` (those the job has: a field the whole document
-    leaves out, such as ``broken`` of a sound job, is left out here too)."""
+    """A complete job document cut down to ``fields``, leaving out those that are empty (``null``,
+    ``false``, ``0``, ``""``, ``[]``, ``{}``) as the whole document leaves out unset ones: a client
+    reads a missing field as empty, and a list of never-run, unpaused jobs is a third smaller."""
     job = orjson.loads(document)
-    return orjson.dumps({name: job[name] for name in fields if name in job}).decode()
+    return orjson.dumps({name: job[name] for name in fields if job.get(name)}).decode()
 
 
 def jobs_list(rows: Iterable[tuple[str, str | None, str, float | None, str | None]],

@@ -3,7 +3,7 @@ import * as React from 'react';
 import { closeIcon } from '@jupyterlab/ui-components';
 
 import type { IJobFormState } from '../payload';
-import type { IJob } from '../tokens';
+import type { IJobSummary } from '../tokens';
 import { ChoiceSelect, IconButton } from './common';
 import { IFormContext, RowsField } from './formFields';
 
@@ -14,7 +14,7 @@ import { IFormContext, RowsField } from './formFields';
 export function ConditionsEditor(props: {
   form: IFormContext;
   /** The jobs one can wait for. */
-  jobs: ReadonlyArray<Pick<IJob, 'id' | 'name'>>;
+  jobs: ReadonlyArray<Pick<IJobSummary, 'id' | 'name'>>;
 }): JSX.Element {
   const { form, jobs } = props;
   const { state, trans, update } = form;
@@ -74,7 +74,7 @@ export function ConditionsEditor(props: {
               ...(row.jobId && !known.has(row.jobId)
                 ? [[row.jobId, trans.__('%1 (deleted)', row.jobId)] as const]
                 : []),
-              ...jobs.map(job => [job.id, job.name] as const)
+              ...jobs.map(job => [job.id, job.name || job.id] as const)
             ]}
           />
           <ChoiceSelect

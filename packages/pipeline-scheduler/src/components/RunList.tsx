@@ -258,7 +258,7 @@ export function RunList(props: {
             label={trans.__('Show the runs of')}
             onValue={jobId => onState({ jobId })}
             testid="run-job-filter"
-            options={[['', trans.__('All jobs')], ...jobs.map(job => [job.id, job.name] as const)]}
+            options={[['', trans.__('All jobs')], ...jobs.map(job => [job.id, job.name || job.id] as const)]}
             groups={[{ label: trans.__('Deleted jobs'), options: former }]}
           />
           <ChoiceSelect
