@@ -1,4 +1,5 @@
-"""A lean server: Alembic upgrades the schema in a short-lived child process, so the server never keeps it.
+"""A lean server: Alembic upgrades the schema in a short-lived child process, so the server never keeps it;
+nor does it hold SQLAlchemy's ORM (its queries are Core) or the dialect of a database it does not use.
 
 Each check runs in a fresh interpreter (this test process has imported Alembic long ago), on a real
 SQLite file: what matters is which modules the process that opens the store ends up holding.
@@ -16,12 +17,17 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from pipeline_scheduler.storage.schema import MIGRATIONS, VERSION_TABLE, newest_revision
 
-OPEN_STORE = """
+HEAVY = ("alembic", "mako", "sqlalchemy.orm", "sqlalchemy.dialects.postgresql")
+OPEN_STORE = f"""
 import json, sys
+import pipeline_scheduler.extension
+from pipeline_scheduler.storage.coordination import Coordination
 from pipeline_scheduler.storage.store import Store
 from pipeline_scheduler.storage.tables import make_engine
-Store(make_engine(sys.argv[1]))
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "mako"})))
+engine = make_engine(sys.argv[1])
+Store(engine)
+Coordination(engine).acquire("probe", "me", 1.0)
+print(json.dumps(sorted(set(sys.modules) & set({HEAVY!r}))))
 """
 
 

@@ -2,7 +2,7 @@
 
 Our tables (jobs, runs, dependencies, servers, leases) live beside APScheduler's own
 ``apscheduler_jobs`` in one database. The schema changes only through the versioned migrations of
-:mod:`.schema`; these classes describe its current shape for queries.
+:mod:`.schema`; these tables describe its current shape for queries.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import json
 from importlib import import_module
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, column, create_engine, event, table
+from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, column,
+                        create_engine, event, table)
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 APSCHEDULER_TABLE = "apscheduler_jobs"
 ACTIVE_STATUSES = ("queued", "running")
@@ -39,104 +39,110 @@ def read_json(text: str) -> Any:
         return UnreadableJSON(text)
 
 
-class Base(DeclarativeBase):
-    pass
+class TableColumns:
+    """A table whose columns read as attributes (``JobRow.id``), as the queries are written, on
+    SQLAlchemy Core alone: its ORM (6 MB of a server's memory) is never imported."""
+
+    def __init__(self, table: Table) -> None:
+        self.__table__ = table
+
+    def __getattr__(self, name: str) -> Column:
+        try:
+            return self.__table__.c[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __clause_element__(self) -> Table:
+        return self.__table__
 
 
-class JobRow(Base):
-    """A job as the user defined it, plus the pre-rendered JSON document the API serves."""
+metadata = MetaData()
 
-    __tablename__ = "ps_jobs"
+# A job as the user defined it, plus the pre-rendered JSON document the API serves.
+JobRow = TableColumns(Table(
+    "ps_jobs", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False, index=True),
+    Column("schedule_type", String(16), nullable=False, index=True),
+    Column("spec", JSON, nullable=False),  # a dict, or UnreadableJSON when the stored text is corrupt
+    Column("document", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("updated_at", Float, nullable=False),
+    Column("last_run", Text),
+    Column("broken", Text),  # why the job cannot be scheduled
+))
 
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    schedule_type: Mapped[str] = mapped_column(String(16), index=True)
-    spec: Mapped[Any] = mapped_column(JSON)  # a dict, or UnreadableJSON when the stored text is corrupt
-    document: Mapped[str] = mapped_column(Text)
-    description: Mapped[str] = mapped_column(Text)
-    timezone: Mapped[str] = mapped_column(String(64))
-    paused: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[float] = mapped_column(Float, index=True)
-    updated_at: Mapped[float] = mapped_column(Float)
-    last_run: Mapped[str | None] = mapped_column(Text, default=None)
-    broken: Mapped[str | None] = mapped_column(Text, default=None)  # why the job cannot be scheduled
-
-
-class RunRow(Base):
-    """One execution of a job, whatever started it."""
-
-    __tablename__ = "ps_runs"
-    __table_args__ = (Index("ix_ps_runs_job_id_id", "job_id", "id"), Index("ix_ps_runs_status_id", "status", "id"),
-                      Index("ux_ps_runs_job_id_fire_key", "job_id", "fire_key", unique=True))
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    job_id: Mapped[str] = mapped_column(String(128))
-    job_name: Mapped[str] = mapped_column(String(200))
-    execution_id: Mapped[str] = mapped_column(String(255), unique=True)
-    triggered_by: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text, default=None)
-    scheduled_for: Mapped[float | None] = mapped_column(Float, default=None)
-    queued_at: Mapped[float] = mapped_column(Float)
-    started_at: Mapped[float | None] = mapped_column(Float, default=None)
-    finished_at: Mapped[float | None] = mapped_column(Float, default=None)
-    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
-    pid: Mapped[int | None] = mapped_column(Integer, default=None)
-    log_path: Mapped[str | None] = mapped_column(Text, default=None)
-    output_tail: Mapped[str | None] = mapped_column(Text, default=None)
+# One execution of a job, whatever started it.
+RunRow = TableColumns(Table(
+    "ps_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(128), nullable=False),
+    Column("job_name", String(200), nullable=False),
+    Column("execution_id", String(255), nullable=False, unique=True),
+    Column("triggered_by", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("scheduled_for", Float),
+    Column("queued_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("exit_code", Integer),
+    Column("pid", Integer),
+    Column("log_path", Text),
+    Column("output_tail", Text),
     # What the run is for, unique per job: a scheduled instant ("at:<epoch>") or the upstream runs
     # that completed a dependency ("after:<run ids>"). Runs asked for by hand have none.
-    fire_key: Mapped[str | None] = mapped_column(String(255), default=None)
-    server_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the server that runs it
-    process_started_at: Mapped[float | None] = mapped_column(Float, default=None)  # with pid: which process
-    attempt: Mapped[int | None] = mapped_column(Integer, default=None)  # 1-based; none means 1
-    retry_of: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first attempt's id
-    retry_at: Mapped[float | None] = mapped_column(Float, default=None)  # when its next attempt is due
-    log_truncated: Mapped[int | None] = mapped_column(Integer, default=None)  # bytes dropped from the log
-    notification_error: Mapped[str | None] = mapped_column(Text, default=None)
-    warning: Mapped[str | None] = mapped_column(Text, default=None)  # what the run started with, e.g. stale code
+    Column("fire_key", String(255)),
+    Column("server_id", String(64)),  # the server that runs it
+    Column("process_started_at", Float),  # with pid: which process
+    Column("attempt", Integer),  # 1-based; none means 1
+    Column("retry_of", Integer, index=True),  # the first attempt's id
+    Column("retry_at", Float),  # when its next attempt is due
+    Column("log_truncated", Integer),  # bytes dropped from the log
+    Column("notification_error", Text),
+    Column("warning", Text),  # what the run started with, e.g. stale code
+    Index("ix_ps_runs_job_id_id", "job_id", "id"),
+    Index("ix_ps_runs_status_id", "status", "id"),
+    Index("ux_ps_runs_job_id_fire_key", "job_id", "fire_key", unique=True),
+))
 
+# Edge of the dependency graph: ``downstream`` runs when ``upstream`` finishes with ``on``.
+DependencyRow = TableColumns(Table(
+    "ps_dependencies", metadata,
+    Column("upstream_id", String(128), primary_key=True, index=True),
+    Column("downstream_id", String(128), ForeignKey("ps_jobs.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("on", String(16), primary_key=True),
+))
 
-class DependencyRow(Base):
-    """Edge of the dependency graph: ``downstream`` runs when ``upstream`` finishes with ``on``."""
+# A server using this database, alive while it keeps ``heartbeat_at`` recent.
+ServerRow = TableColumns(Table(
+    "ps_servers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+    Column("version", String(32), nullable=False),
+))
 
-    __tablename__ = "ps_dependencies"
-
-    upstream_id: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
-    downstream_id: Mapped[str] = mapped_column(String(128), ForeignKey("ps_jobs.id", ondelete="CASCADE"),
-                                               primary_key=True, index=True)
-    on: Mapped[str] = mapped_column(String(16), primary_key=True)
-
-
-class ServerRow(Base):
-    """A server using this database, alive while it keeps ``heartbeat_at`` recent."""
-
-    __tablename__ = "ps_servers"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    host: Mapped[str] = mapped_column(String(255))
-    pid: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[float] = mapped_column(Float)
-    heartbeat_at: Mapped[float] = mapped_column(Float)
-    version: Mapped[str] = mapped_column(String(32))
-
-
-class LeaseRow(Base):
-    """A role one server at a time holds (the dispatcher), until ``expires_at`` unless renewed."""
-
-    __tablename__ = "ps_leases"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str | None] = mapped_column(String(64), default=None)
-    acquired_at: Mapped[float | None] = mapped_column(Float, default=None)
-    expires_at: Mapped[float] = mapped_column(Float, default=0.0)
+# A role one server at a time holds (the dispatcher), until ``expires_at`` unless renewed.
+LeaseRow = TableColumns(Table(
+    "ps_leases", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64)),
+    Column("acquired_at", Float),
+    Column("expires_at", Float, nullable=False, default=0.0),
+))
 
 
 RUN_COLUMNS = tuple(RunRow.__table__.columns)
 
 
-def insert_or_ignore(dialect: str, model: type[Base], keys: list[str]) -> Any:
+def insert_or_ignore(dialect: str, model: TableColumns, keys: list[str]) -> Any:
     """``INSERT … ON CONFLICT (keys) DO NOTHING`` for the database in use (its dialect imported only
     then: PostgreSQL's weighs 2 MB that a SQLite server never needs)."""
     dialect_module = import_module(f"sqlalchemy.dialects.{'postgresql' if dialect == 'postgresql' else 'sqlite'}")
