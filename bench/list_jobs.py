@@ -8,6 +8,11 @@ With ``--peers``, amphi-scheduler 0.9.7 (its own venv, ``bench/peers.py``) gets 
 the same ``POST jobs`` requests in the same run, and its create rate, ``GET jobs`` latency, body and
 server RSS are printed beside ours, with same-run ratios.
 
+The sidebar's compact list (``GET jobs?fields=...`` with the fields the panel reads, taken from
+``JOB_SUMMARY_FIELDS`` in ``src/tokens.ts``) is measured beside the whole list at each size: its
+body, its p50 unchanged and right after a change; with ``--peers`` its body and p50 are compared with
+0.9.7's whole list (0.9.7 has no other), same run.
+
 Responsiveness: with 10,000 jobs, two threads request ``GET jobs`` in a loop while a third thread
 times ``GET health``; compared with ``GET health`` on the idle server. A server that blocked its
 event loop while listing would make ``health`` wait for whole listings.
@@ -20,6 +25,7 @@ event loop while listing would make ``health`` wait for whole listings.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -48,16 +54,26 @@ from peers import AMPHI_097, ensure, version  # noqa: E402
 
 TARGET_SECONDS = 0.030
 WARMUP = 3
+TOKENS_TS = Path(__file__).resolve().parents[1] / "packages" / "pipeline-scheduler" / "src" / "tokens.ts"
 
 
-def list_latencies(client: Client, count: int, expected: int) -> tuple[list[float], int]:
-    _, body = client.timed("GET", "jobs")
+def sidebar_fields() -> str:
+    """The fields the panel asks for, as the frontend lists them (``JOB_SUMMARY_FIELDS``)."""
+    listed = re.search(r"JOB_SUMMARY_FIELDS = \[(.*?)\] as const", TOKENS_TS.read_text(encoding="utf-8"), re.S)
+    return ",".join(re.findall(r"'([a-z_]+)'", listed.group(1)))
+
+
+COMPACT = f"jobs?fields={sidebar_fields()}"
+
+
+def list_latencies(client: Client, count: int, expected: int, path: str = "jobs") -> tuple[list[float], int]:
+    _, body = client.timed("GET", path)
     jobs = json.loads(body)["jobs"]
     if len(jobs) != expected:
-        raise RuntimeError(f"GET jobs returned {len(jobs)} jobs, expected {expected}")
+        raise RuntimeError(f"GET {path} returned {len(jobs)} jobs, expected {expected}")
     for _ in range(WARMUP):
-        client.timed("GET", "jobs")
-    return [client.timed("GET", "jobs")[0] for _ in range(count)], len(body)
+        client.timed("GET", path)
+    return [client.timed("GET", path)[0] for _ in range(count)], len(body)
 
 
 def rss_mb(server: Server) -> float:
@@ -68,7 +84,8 @@ def rss_mb(server: Server) -> float:
 def grow(server: Server, sizes: tuple[int, ...], count: int, changes: bool) -> tuple[list[dict], list[tuple]]:
     """Create jobs up to each size through ``POST jobs`` (8 clients) and time ``GET jobs`` at each.
 
-    ``changes``: also time a listing right after pausing / resuming a job (our routes only)."""
+    ``changes``: also time a listing right after pausing / resuming a job, and the compact list (our routes
+    only)."""
     relative = server.write("hello.py", 'print("ok")\n')
     results, creation, existing = [], [], 0
     for size in sizes:
@@ -79,19 +96,23 @@ def grow(server: Server, sizes: tuple[int, ...], count: int, changes: bool) -> t
         existing = size
         server.settle()
         latencies, size_bytes = list_latencies(server.client, count, size)
-        results.append({"size": size, "latencies": latencies, "bytes": size_bytes, "rss": rss_mb(server),
-                        "changed": after_change_latencies(server.client, count) if changes else []})
+        result = {"size": size, "latencies": latencies, "bytes": size_bytes, "rss": rss_mb(server)}
+        if changes:
+            result["changed"] = after_change_latencies(server.client, count)
+            result["compact"], result["compact_bytes"] = list_latencies(server.client, count, size, COMPACT)
+            result["compact_changed"] = after_change_latencies(server.client, count, COMPACT)
+        results.append(result)
     return results, creation
 
 
-def after_change_latencies(client: Client, count: int) -> list[float]:
-    """``GET jobs`` right after a change to one job (pause / resume): the listing is rebuilt, not cached."""
+def after_change_latencies(client: Client, count: int, path: str = "jobs") -> list[float]:
+    """``GET {path}`` right after a change to one job (pause / resume): the listing is rebuilt, not cached."""
     status, data = client.raw("GET", "jobs?limit=1")
     job_id = json.loads(data)["jobs"][0]["id"]
     latencies = []
     for index in range(count):
         client.raw("POST", f"jobs/{job_id}/{'pause' if index % 2 == 0 else 'resume'}")
-        latencies.append(client.timed("GET", "jobs")[0])
+        latencies.append(client.timed("GET", path)[0])
     return latencies
 
 
@@ -152,10 +173,11 @@ def print_peer_table(ours: list[dict], creation: list[tuple], theirs: list[dict]
                      name: str) -> None:
     print_table(f"ours vs {name}, same jobs, same run (GET jobs p50 of {len(ours[0]['latencies'])} requests; "
                 "server RSS alone after listing)",
-                ["jobs", "ours p50", f"{name} p50", "ours body", "their body", "ours RSS", "their RSS"],
-                [[f"{a['size']:,}", ms(median(a["latencies"])), ms(median(b["latencies"])),
-                  f"{a['bytes'] / 1e6:.2f} MB", f"{b['bytes'] / 1e6:.2f} MB", f"{a['rss']:.0f} MB",
-                  f"{b['rss']:.0f} MB"] for a, b in zip(ours, theirs)])
+                ["jobs", "ours p50", "ours compact p50", f"{name} p50", "ours body", "ours compact body",
+                 "their body", "ours RSS", "their RSS"],
+                [[f"{a['size']:,}", ms(median(a["latencies"])), ms(median(a["compact"])), ms(median(b["latencies"])),
+                  f"{a['bytes'] / 1e6:.2f} MB", f"{a['compact_bytes'] / 1e6:.2f} MB", f"{b['bytes'] / 1e6:.2f} MB",
+                  f"{a['rss']:.0f} MB", f"{b['rss']:.0f} MB"] for a, b in zip(ours, theirs)])
     print(f"\n  create rate via POST jobs (8 clients): ours {rate(creation):,.0f} jobs/s, "
           f"{name} {rate(their_creation):,.0f} jobs/s")
 
@@ -180,6 +202,12 @@ def main() -> int:
                   ms(max(r["latencies"])), ms(median(r["changed"])), ms(percentile(r["changed"], 90)),
                   f"{r['bytes'] / 1e6:.2f} MB", f"{median(r['latencies']) / r['size'] * 1e6:.1f} us"]
                  for r in results])
+    print_table(f"GET {COMPACT.split('?')[0]}?fields=<the sidebar's {COMPACT.count(',') + 1} fields> (same requests; "
+                "the panel's list)",
+                ["jobs", "p50", "p90", "after a change p50", "after a change p90", "body", "body / whole body"],
+                [[f"{r['size']:,}", ms(median(r["compact"])), ms(percentile(r["compact"], 90)),
+                  ms(median(r["compact_changed"])), ms(percentile(r["compact_changed"], 90)),
+                  f"{r['compact_bytes'] / 1e6:.2f} MB", ratio(r["compact_bytes"], r["bytes"])] for r in results])
     health, hammer = loaded["health"], loaded["jobs"]
     print_table(f"GET health with {sizes[-1]:,} jobs: idle vs while 2 threads loop on GET jobs ({probes} probes)",
                 ["server", "health p50", "health p90", "health max", "GET jobs p50 (hammer)", "GET jobs done"],
@@ -203,6 +231,12 @@ def main() -> int:
               f"body {ratio(results[-1]['bytes'], theirs[-1]['bytes'])}, server RSS "
               f"{ratio(results[-1]['rss'], theirs[-1]['rss'])}; create rate "
               f"{ratio(rate(creation), rate(their_creation))}")
+        print(f"  compact list (the sidebar's) vs {name}'s GET jobs, {largest:,} jobs: body "
+              f"{ratio(results[-1]['compact_bytes'], theirs[-1]['bytes'])}, p50 "
+              f"{ratio(median(results[-1]['compact']), median(theirs[-1]['latencies']))}")
+    print(f"  compact list vs whole list, {largest:,} jobs: body {ratio(results[-1]['compact_bytes'], results[-1]['bytes'])}, "
+          f"p50 {ratio(median(results[-1]['compact']), p50)}, p50 after a change "
+          f"{ratio(median(results[-1]['compact_changed']), median(changed))}")
     print(f"  GET health p50, under GET jobs load vs idle: {ratio(median(health), median(idle))}"
           f"   (p90: {ratio(percentile(health, 90), percentile(idle, 90))})")
     waits = median(health) / p50

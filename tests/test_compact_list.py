@@ -9,13 +9,22 @@ other servers share it. Plain ``GET jobs`` stays the whole documents.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 from test_stale_code import write_pipeline
 
-SIDEBAR = ("id", "name", "kind", "pipeline_path", "schedule_type", "trigger", "timezone", "paused", "next_run_time",
-           "last_run", "broken", "code_stale", "code_generated_at", "trigger_conditions", "retries")
+TOKENS_TS = Path(__file__).resolve().parents[1] / "packages" / "pipeline-scheduler" / "src" / "tokens.ts"
+
+
+def sidebar_fields() -> tuple[str, ...]:
+    """The fields the panel asks for (``JOB_SUMMARY_FIELDS``): the server must know every one."""
+    listed = re.search(r"JOB_SUMMARY_FIELDS = \[(.*?)\] as const", TOKENS_TS.read_text(encoding="utf-8"), re.S)
+    return tuple(re.findall(r"'([a-z_]+)'", listed.group(1)))
+
+
+SIDEBAR = sidebar_fields()
 FIELDS = ",".join(SIDEBAR)
 
 
