@@ -7,11 +7,14 @@
 #   bash scripts/ui-test.sh                 # every browser test
 #   bash scripts/ui-test.sh -g "run now"    # extra arguments go to `playwright test` (our JupyterLab only)
 #   bash scripts/ui-test.sh --amphi-etl     # only the tests with the real Amphi ETL editor (+ arguments)
+#   bash scripts/ui-test.sh --lab40         # only the tests on JupyterLab 4.0.x (+ arguments)
 #
 # The tests with the real Amphi ETL editor (tests/amphi-etl.spec.ts) run on the JupyterLab of a venv
 # where `pip install amphi-etl` then `pip install "amphi-scheduler>=1"` (our wheel) were run, as the
 # README says: tests/amphi_etl_env.py makes it, cached under ~/.cache/amphi-scheduler-tests/ (the first
 # time takes about 2.5 minutes; later only our wheel is rebuilt and reinstalled when it changed).
+# The tests on the oldest JupyterLab we declare (tests/lab40.spec.ts) run likewise on a venv with
+# `jupyterlab==4.0.*` and our wheel, made by tests/lab_env.py (about 1.5 minutes the first time).
 #
 # Screenshots (the panel, forms, run views, the README gallery in gallery/) are kept in
 # ui-tests/artifacts/; UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/;
@@ -82,15 +85,28 @@ run_amphi_etl_suite() {
   AMPHI_ETL_VENV=$venv run_suite "with the real Amphi ETL" --config playwright.amphi-etl.config.js "$@"
 }
 
+# The venv with JupyterLab 4.0.x and our wheel, then its suite.
+run_lab40_suite() {
+  local start=$(date +%s) venv
+  uilog "preparing the venv with JupyterLab 4.0 and this package (tests/lab_env.py)"
+  venv=$(cd .. && python tests/lab_env.py) || return 1
+  uilog "venv ready in $(( $(date +%s) - start )) s: $venv"
+  LAB40_VENV=$venv run_suite "on JupyterLab 4.0" --config playwright.lab40.config.js "$@"
+}
+
 status=0
 if [ "${1:-}" = "--amphi-etl" ]; then
   shift
   run_amphi_etl_suite "$@" || status=$?
+elif [ "${1:-}" = "--lab40" ]; then
+  shift
+  run_lab40_suite "$@" || status=$?
 else
   run_suite "our JupyterLab" "$@" || status=$?
   if [ "$#" = 0 ]; then
     run_amphi_etl_suite || status=1
+    run_lab40_suite || status=1
   fi
 fi
-uilog "screenshots: ui-tests/artifacts/ (and ui-tests/artifacts/gallery/); failures of the Amphi ETL tests: ui-tests/artifacts/amphi-etl-results/"
+uilog "screenshots: ui-tests/artifacts/ (and ui-tests/artifacts/gallery/); failures of the Amphi ETL tests: ui-tests/artifacts/amphi-etl-results/, of those on JupyterLab 4.0: ui-tests/artifacts/lab40-results/"
 exit "$status"

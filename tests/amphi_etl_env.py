@@ -6,6 +6,7 @@ working tree (the built labextension in ``amphi/`` included). The venv is cached
 ``~/.cache/amphi-scheduler-tests/``, or ``$AMPHI_SCHEDULER_TEST_CACHE``): Amphi ETL is installed once, our
 wheel again only when its sources changed. Used by ``tests/test_amphi_etl_install.py`` and, through
 ``python tests/amphi_etl_env.py`` (prints the venv's path), by the browser tests of ``scripts/ui-test.sh``.
+Its wheel build and venv helpers also make the JupyterLab 4.0 venv of ``lab_env``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def our_version() -> str:
 
 
 def progress(message: str) -> None:
-    print(f"[amphi-etl env] {message}", file=sys.stderr, flush=True)
+    print(f"[test venv] {message}", file=sys.stderr, flush=True)
 
 
 def check(argv: list[str], what: str) -> None:

@@ -12,8 +12,9 @@ const chromiumLaunch = require('./chromium');
 module.exports = {
   ...baseConfig,
   testDir: './tests',
-  // The tests with the real Amphi ETL need its venv: playwright.amphi-etl.config.js.
-  testIgnore: 'amphi-etl.spec.ts',
+  // The tests with the real Amphi ETL need its venv (playwright.amphi-etl.config.js), those on
+  // JupyterLab 4.0 theirs (playwright.lab40.config.js).
+  testIgnore: ['amphi-etl.spec.ts', 'lab40.spec.ts'],
   outputDir: './test-results',
   timeout: 90000,
   expect: { timeout: 15000 },
