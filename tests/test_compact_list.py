@@ -83,6 +83,9 @@ async def test_every_job_holds_exactly_the_asked_fields(api, write_script, jp_ro
     assert next(job for job in compact if job["name"] == "pipeline")["code_stale"] is True
 
     assert await assert_compact_matches(api, ("name",))  # another field list, kept beside the first
+    for name in SIDEBAR[1:11]:  # more field lists than are kept at once: the least recently asked are made again
+        await assert_compact_matches(api, (name, "id"))
+    await assert_compact_matches(api)
     compact, full = await both_lists(api, "id,id, name ")
     assert compact == [{"id": job["id"], "name": job["name"]} for job in full]  # each once, spaces ignored
 
