@@ -20,8 +20,8 @@ from ._version import __version__
 from .api.documents import run_document
 from .errors import SchedulerError
 from .events import EventBus
-from .execution.executors import ExecutionContext, default_registry
 from .execution.dask_launcher import DaskLauncher
+from .execution.executors import ExecutionContext, default_registry
 from .execution.history import RunHistory
 from .execution.launchers import LocalLauncher
 from .execution.notebooks.artifacts import artifacts_in
@@ -184,6 +184,7 @@ class PipelineScheduler:
             with self._counts_lock:
                 self._job_counts = {**self._job_counts, "jobs": self._job_counts.get("jobs", 0) + step}
             self._counts_stale = True
+            self.dispatcher.nudge()  # its tick reads the broken count again
 
     def public_config(self) -> dict[str, Any]:
         config = self.config
@@ -222,9 +223,9 @@ class PipelineScheduler:
         self.runner_jobs.writing = False
 
     def _tick(self, shared: bool) -> None:
-        """Every second: with other servers on the database, caches are bypassed and the dispatcher
-        looks for fires they added; once alone again, the caches start afresh. Job counts for
-        ``GET health`` are read again when jobs changed."""
+        """From the dispatcher's loop: every second while other servers share the database (caches
+        are bypassed and the dispatcher looks for fires they added; once alone again, the caches
+        start afresh); alone, when jobs changed (job counts for ``GET health`` are read again)."""
         if self.runs.shared and not shared:
             self.jobs.listing.mark()
             self.runs.forget_all()
