@@ -134,9 +134,10 @@ class KernelPool:
                         "a kernel each time instead", kernel, GIVE_UP_AFTER)
 
     def _keep(self) -> None:
-        """Top up the wanted kernelspecs, release spares idle too long; wakes at least every second."""
+        """Top up the wanted kernelspecs, release spares idle too long; wakes every second while it keeps
+        spares, and sleeps until a notebook run wakes it while no kernelspec is wanted (no idle wake-up)."""
         while not self._stopping:
-            self._wake.wait(1.0)
+            self._wake.wait(1.0 if self._wanted else None)
             self._wake.clear()
             for spare in self._reap():
                 _release(spare.process)
