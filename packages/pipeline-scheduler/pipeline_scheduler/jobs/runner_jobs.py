@@ -11,11 +11,13 @@ read again. Only the dispatcher writes jobs from files, so that servers sharing 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from ..api.payloads import Payload, parse_payload
+from ..directory_watch import DirectoryWatch
 from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..execution.executors import ExecutionContext
 from ..execution.executors.runner_config import check_config
@@ -29,9 +31,10 @@ log = logging.getLogger(__name__)
 
 JOBS_DIR_ORIGIN = "jobs_dir"
 REGISTRY_TYPES = ("all", "scheduled", "on_demand")
-# How often the watcher thread wakes to collect notifications and look at its stop event: watchfiles'
-# default (50 ms) costs an idle server 0.04 CPU-s a minute; once a second costs next to nothing.
+# How often watchfiles' thread (where inotify is missing, or polling is forced) wakes to collect
+# notifications and look at its stop event: its default (50 ms) costs an idle server 0.04 CPU-s a minute.
 WATCH_STEP_MS = 1000
+SETTLE_SECONDS = 0.3  # after a change, for the rest of a save to land (watchfiles' debounce)
 
 
 class RegisterRequest(Payload):
@@ -56,6 +59,7 @@ class RunnerJobs:
         self.errors: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._directory_watch: DirectoryWatch | None = None
         self._lock = threading.Lock()
 
     @property
@@ -74,13 +78,37 @@ class RunnerJobs:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._directory_watch is not None:
+            self._directory_watch.nudge()
         if self._thread is not None:
             self._thread.join(5)
 
     def _watch(self) -> None:
-        """Sync when the file system says something changed: no scanning (and no CPU) while idle.
-        Where notifications do not work (network file systems), ``WATCHFILES_FORCE_POLLING=1`` makes
-        watchfiles poll every ``jobs_dir_poll`` seconds instead."""
+        """Sync when the file system says something changed: no scanning (and no CPU) while idle. With
+        inotify (Linux) the thread sleeps until a file of the directory changes; elsewhere, and where
+        notifications do not work (network file systems: ``WATCHFILES_FORCE_POLLING=1``), watchfiles
+        collects them once a second, or polls every ``jobs_dir_poll`` seconds."""
+        watch = DirectoryWatch(self.jobs_dir)
+        if watch.notified and not os.environ.get("WATCHFILES_FORCE_POLLING"):
+            self._directory_watch = watch
+            try:
+                self._watch_notified(watch)
+            finally:
+                watch.close()
+            return
+        watch.close()
+        self._watch_with_watchfiles()
+
+    def _watch_notified(self, watch: DirectoryWatch) -> None:
+        while not self._stop.is_set():
+            if not watch.wait(None) or self._stop.wait(SETTLE_SECONDS):
+                continue
+            try:
+                self.sync()
+            except Exception:
+                log.exception("scanning the jobs directory %s failed", self.jobs_dir)
+
+    def _watch_with_watchfiles(self) -> None:
         from watchfiles import watch  # only servers with a jobs directory pay for it
 
         for _changes in watch(self.jobs_dir, stop_event=self._stop, debounce=300, step=WATCH_STEP_MS, rust_timeout=0,
