@@ -12,7 +12,6 @@ import {
   IErrorBody,
   IHealth,
   IJob,
-  IJobListResponse,
   IJobSummary,
   IJobSummaryListResponse,
   IJobPayload,
@@ -73,12 +72,6 @@ export class SchedulerAPI {
   readonly serverSettings: ServerConnection.ISettings;
 
   // -- jobs ---------------------------------------------------------------
-
-  /** List all jobs (oldest first). */
-  async listJobs(): Promise<IJob[]> {
-    const data = await this.request<IJobListResponse>('jobs');
-    return data?.jobs ?? [];
-  }
 
   /**
    * List every job with only the fields the panel's list reads (oldest

@@ -284,11 +284,6 @@ export const JOB_SUMMARY_FIELDS = [
  */
 export type IJobSummary = Pick<IJob, 'id'> & Partial<Pick<IJob, (typeof JOB_SUMMARY_FIELDS)[number]>>;
 
-/** Response body of `GET jobs`. */
-export interface IJobListResponse {
-  jobs: IJob[];
-}
-
 /** Response body of `GET jobs?fields=…` with {@link JOB_SUMMARY_FIELDS}. */
 export interface IJobSummaryListResponse {
   jobs: IJobSummary[];

@@ -46,8 +46,8 @@ async function rejection(promise: Promise<unknown>): Promise<SchedulerError> {
 describe('SchedulerAPI requests', () => {
   it('sends authenticated requests under the namespace', async () => {
     const { api, requests } = client(() => json({ jobs: [{ id: 'a' }] }));
-    expect(await api.listJobs()).toEqual([{ id: 'a' }]);
-    expect(url(requests[0])).toBe('http://localhost:8888/lab-base/pipeline-scheduler/jobs');
+    expect(await api.listJobSummaries()).toEqual([{ id: 'a' }]);
+    expect(url(requests[0]).split('?')[0]).toBe('http://localhost:8888/lab-base/pipeline-scheduler/jobs');
     expect(requests[0].headers.get('Authorization')).toBe('token secret');
   });
 
@@ -114,7 +114,7 @@ describe('SchedulerAPI error handling', () => {
 
   it('reads jupyter_server error pages (message) and 409 conflicts', async () => {
     const { api } = client(() => json({ message: 'Forbidden' }, 403));
-    const error = await rejection(api.listJobs());
+    const error = await rejection(api.listJobSummaries());
     expect(error.status).toBe(403);
     expect(error.message).toBe('Forbidden');
     expect(error.field).toBeNull();
@@ -134,7 +134,7 @@ describe('SchedulerAPI error handling', () => {
 
   it('reports a non-JSON error body by its status', async () => {
     const { api } = client(() => new Response('<html>oops</html>', { status: 502, statusText: 'Bad Gateway' }));
-    const error = await rejection(api.listJobs());
+    const error = await rejection(api.listJobSummaries());
     expect(error.status).toBe(502);
     expect(error.message).toBe('Request failed: 502 Bad Gateway');
   });
@@ -143,7 +143,7 @@ describe('SchedulerAPI error handling', () => {
     const { api } = client(() => {
       throw new TypeError('Failed to fetch');
     });
-    const error = await rejection(api.listJobs());
+    const error = await rejection(api.listJobSummaries());
     expect(error).toBeInstanceOf(SchedulerError);
     expect(error.status).toBe(0);
     expect(error.message).toContain('Could not reach the pipeline scheduler server');

@@ -10,7 +10,6 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 function fakeApi(jobs: IJob[], streamError?: unknown) {
   let emit: (event: IServerEvent) => void = () => undefined;
   const api = {
-    listJobs: jest.fn(async () => jobs.map(item => ({ ...item }))),
     listJobSummaries: jest.fn(async () => jobs.map(summaryOf)),
     getJob: jest.fn(async (id: string) => {
       const found = jobs.find(item => item.id === id);
@@ -79,7 +78,6 @@ describe('SchedulerModel', () => {
     model.start();
     await sleep(10);
     expect(api.listJobSummaries).toHaveBeenCalled();
-    expect(api.listJobs).not.toHaveBeenCalled();
     expect(model.job('a')).toEqual(summaryOf(jobs[0]));
     expect(model.job('a')).not.toHaveProperty('env');
 

@@ -36,7 +36,7 @@ describe('schedulerServerSettings', () => {
     expect(settings.baseUrl).toBe('https://scheduler.example.org:9000/base/');
     expect(settings.wsUrl).toBe('wss://scheduler.example.org:9000/base/');
     expect(settings.init.credentials).toBe('omit');
-    await new SchedulerAPI({ serverSettings: settings }).listJobs();
+    await new SchedulerAPI({ serverSettings: settings }).listJobSummaries();
     expect(requests[0].url.split('?')[0]).toBe(
       'https://scheduler.example.org:9000/base/pipeline-scheduler/jobs'
     );
@@ -51,7 +51,7 @@ describe('schedulerServerSettings', () => {
     });
     expect(settings.baseUrl).toBe('http://localhost:8888/services/pipeline-scheduler/');
     expect(settings.init.credentials).toBe('same-origin');
-    await new SchedulerAPI({ serverSettings: settings }).listJobs();
+    await new SchedulerAPI({ serverSettings: settings }).listJobSummaries();
     expect(requests[0].url.split('?')[0]).toBe(
       'http://localhost:8888/services/pipeline-scheduler/pipeline-scheduler/jobs'
     );
