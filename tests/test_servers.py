@@ -97,7 +97,7 @@ def test_a_server_never_interrupts_the_runs_of_a_live_server(servers, tmp_path: 
     first.wait_for(lambda: first.request("GET", f"runs/{run['id']}")["status"] == "running")
 
     second = servers(lease_seconds=LEASE)  # starts while the run goes on
-    time.sleep(LEASE * 2)  # several heartbeats and dead-server checks of the second server
+    time.sleep(LEASE * 2)  # several dead-server checks of the second server (pids, every second)
     assert second.request("GET", f"runs/{run['id']}")["status"] == "running"
     assert second.request("GET", "health")["servers"] == 2
 
@@ -105,7 +105,7 @@ def test_a_server_never_interrupts_the_runs_of_a_live_server(servers, tmp_path: 
 def test_run_now_on_a_standby_uses_the_definition_saved_through_the_dispatcher(servers, tmp_path: Path) -> None:
     """Servers sharing a database do not serve each other stale job definitions."""
     first, second = servers(lease_seconds=LEASE), servers(lease_seconds=LEASE)
-    time.sleep(2)  # both see each other (one heartbeat each)
+    time.sleep(2)  # both see each other (a registration wakes the other server's loop)
     job = second.request("POST", "jobs", {"python_code": "print('version 1')", "schedule_type": "manual"})
     assert second.request("POST", f"run/{job['id']}")["output"] == "version 1\n"
     first.request("PUT", f"jobs/{job['id']}", {"python_code": "print('version 2')"})
