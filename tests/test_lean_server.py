@@ -65,3 +65,23 @@ def test_a_failed_upgrade_is_reported(tmp_path: Path) -> None:
                                text=True, timeout=60, check=False)
     assert completed.returncode != 0
     assert "upgrading the database schema failed" in completed.stderr and "9999" in completed.stderr
+
+
+RELEASE = """
+import json, psutil
+from pipeline_scheduler.memory import release_freed_memory
+rss = lambda: psutil.Process().memory_info().rss
+rows = ["x" * 700 + str(index) for index in range(60_000)]  # a listing's worth of job documents
+kept = rows[::50]  # a few stay alive among the freed: the heap cannot shrink by itself
+del rows
+freed = rss()
+release_freed_memory(40 << 20)
+print(json.dumps([freed, rss()]))
+"""
+
+
+def test_memory_freed_after_a_large_listing_goes_back_to_the_system() -> None:
+    """Freed documents leave glibc's heap full of holes that only ``malloc_trim`` hands back."""
+    completed = subprocess.run([sys.executable, "-c", RELEASE], capture_output=True, text=True, timeout=60, check=True)
+    freed, trimmed = json.loads(completed.stdout)
+    assert freed - trimmed > 20e6, (freed, trimmed)

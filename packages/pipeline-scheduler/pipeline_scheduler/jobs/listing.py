@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..api.documents import jobs_list, project_job, splice_job
+from ..memory import release_freed_memory
 from ..storage.store import Store
 from .pipeline_source import PipelineSources, recorded_source
 
@@ -60,7 +61,9 @@ class JobListing:
     def render(self, fields: tuple[str, ...] | None = None) -> bytes:
         """``{"jobs": [...]}``, oldest first; ``fields``: only those of each job."""
         if self.shared:
-            return jobs_list(self._store.job_documents(), self._sources.stale_in, fields)
+            rendered = jobs_list(self._store.job_documents(), self._sources.stale_in, fields)
+            release_freed_memory(len(rendered))  # every job's row was read for it
+            return rendered
         with self._render_lock:
             verdicts: dict[tuple[str, str], bool] = {}  # one stat per pipeline, however many jobs run it
             turned = [job_id for job_id, (path, sha256, shown) in self._pipelines.items()
@@ -81,6 +84,8 @@ class JobListing:
             with self._marks_lock:
                 if self._loaded and not self._changed:  # nothing changed while we read
                     self._rendered[fields] = rendered
+            if full:
+                release_freed_memory(len(rendered))  # every job's row was read for it
             return rendered
 
     def _projection(self, fields: tuple[str, ...]) -> dict[str, str]:
