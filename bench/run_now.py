@@ -12,8 +12,11 @@ machine noise hits all alike:
   new interpreter, as notebooks, runner configs and hooked interpreters do).
 
 Headline ratios: warm ours / fork floor and cold ours / bare (the server's own cost on each path),
-and warm ours / bare (what a user sees). Then 10,000 other jobs are created through the API
-(concurrently, 8 clients) and the warm comparison is repeated: a run of one job must not get slower
+and warm ours / bare (what a user sees). Also the server's CPU time per run (user + system of the
+server process over the alternating runs and a pause after them, less what it uses idle over as
+long, divided by the runs it served): less noisy than latency on a shared machine, and it counts
+the work a run leaves behind (leftover sweep, pruning, listeners). Then 10,000 other jobs are
+created through the API (concurrently, 8 clients) and the warm comparison is repeated: a run of one job must not get slower
 because many other jobs exist. Also timed: ``POST jobs/{id}/runs`` (202 once the run is recorded).
 
     .venv/bin/python bench/run_now.py            # full: N=30, 10,000 seeded jobs
@@ -56,6 +59,7 @@ TARGET_WARM = 0.50  # ours warm / bare
 SCRIPT = 'print("ok")\n'
 FLOOR_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 WARMUP = 3
+AFTERMATH = 0.5  # s: the server's work left after a run (gathered sweeps and pruning) is done within this
 
 
 def bare_run(script: Path) -> float:
@@ -125,6 +129,8 @@ def measure(server: Server, job_id: str, script: Path, count: int,
     """Alternating runs: bare, then the fork floor (when given), then ours."""
     sides: dict[str, list[float]] = {"bare": [], "floor": [], "ours": []}
     phases: dict[str, list[float]] = {}
+    idle = cpu_seconds_over(server, AFTERMATH)
+    cpu_before = server.cpu_seconds()
     for n in range(WARMUP + count):
         timings = {"bare": bare_run(script), "ours": api_run(server.client, job_id, phases if n >= WARMUP else {})}
         if fork_server is not None:
@@ -132,7 +138,19 @@ def measure(server: Server, job_id: str, script: Path, count: int,
         if n >= WARMUP:
             for side, value in timings.items():
                 sides[side].append(value)
-    return {**sides, "submit": submit_latencies(server.client, job_id, count), **phases}
+    time.sleep(AFTERMATH)
+    cpu_after = server.cpu_seconds()
+    cpu = (None if None in (idle, cpu_before, cpu_after)
+           else (cpu_after - cpu_before - idle) / (WARMUP + count))
+    return {**sides, "server cpu": [cpu], "submit": submit_latencies(server.client, job_id, count), **phases}
+
+
+def cpu_seconds_over(server: Server, seconds: float) -> float | None:
+    """The CPU time the server uses over ``seconds`` while nothing is asked of it."""
+    before = server.cpu_seconds()
+    time.sleep(seconds)
+    after = server.cpu_seconds()
+    return None if before is None or after is None else after - before
 
 
 def start_job(server: Server) -> tuple[str, Path]:
@@ -177,11 +195,11 @@ def main() -> int:
         bare, floor, ours, submit = data["bare"], data["floor"], data["ours"], data["submit"]
         floor_cells = [ms(median(floor)), ratio(median(ours), median(floor))] if floor else ["-", "-"]
         rows.append([name, ms(median(bare)), *floor_cells[:1], ms(median(ours)), ms(percentile(ours, 90)),
-                     ratio(median(ours), median(bare)), floor_cells[1],
+                     ratio(median(ours), median(bare)), floor_cells[1], ms(data["server cpu"][0]),
                      ms(median(submit)), ms(percentile(submit, 90))])
     print_table("Run now: POST run/{id} (synchronous, answers when the run ends) against bare python and the fork floor",
                 ["side", "bare p50", "fork floor p50", "ours p50", "ours p90", "ours/bare", "ours/floor",
-                 "jobs/{id}/runs 202 p50", "202 p90"], rows)
+                 "server CPU/run", "jobs/{id}/runs 202 p50", "202 p90"], rows)
     print_table("Where POST run/{id} spends its time (medians; server timestamps, same clock as the client)",
                 ["phase", *phases], [[name, *(ms(median(data[name])) for data in phases.values())]
                                      for name in next(iter(phases.values())) if "->" in name])
