@@ -118,7 +118,8 @@ DependencyRow = TableColumns(Table(
     Column("on", String(16), primary_key=True),
 ))
 
-# A server using this database, alive while it keeps ``heartbeat_at`` recent.
+# A server using this database: alive while it keeps ``heartbeat_at`` recent (PostgreSQL), or while its
+# process (pid and start time on its host) lives (SQLite, where ``heartbeat_at`` is +inf).
 ServerRow = TableColumns(Table(
     "ps_servers", metadata,
     Column("id", String(64), primary_key=True),
