@@ -2,7 +2,7 @@
  * Browser tests on the oldest JupyterLab we declare (tests/lab40.spec.ts): the settings of
  * playwright.config.js, with a JupyterLab 4.0.x served from the venv that tests/lab_env.py prepares
  * (`jupyterlab==4.0.*` and this package's wheel), whose path scripts/ui-test.sh passes as LAB40_VENV.
- * The server's configuration is the other browser tests' (jupyter_server_test_config.py): it works on 4.0.
+ * The server: jupyter_server_lab40_config.py (the other browser tests' one, with a workspace of its own).
  */
 const base = require('./playwright.config');
 
@@ -24,6 +24,6 @@ module.exports = {
   webServer: {
     ...base.webServer,
     // The server's log goes to artifacts/lab40-jupyter-server.log (read it when a test fails).
-    command: `mkdir -p artifacts && exec "${venv}/bin/jupyter" lab --config jupyter_server_test_config.py > artifacts/lab40-jupyter-server.log 2>&1`
+    command: `mkdir -p artifacts && exec "${venv}/bin/jupyter" lab --config jupyter_server_lab40_config.py > artifacts/lab40-jupyter-server.log 2>&1`
   }
 };

@@ -62,6 +62,9 @@ test.beforeAll(async ({ browser, request }) => {
     undefined,
     { timeout: 150000 }
   );
+  // JupyterLab 4.0 opens its Launcher and focuses it after `restored`: a command palette opened before that
+  // closes (the palette test failed in about one run of five without this wait).
+  await expect(page.locator('.jp-Launcher')).toBeFocused({ timeout: 30000 });
 });
 
 test.afterAll(async () => {
