@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Quick start: set everything up, then run every test: Python (pytest, against real Jupyter servers,
 # SQLite files, a throwaway PostgreSQL cluster and processes), the frontend's unit tests (jest) and
-# the browser tests (Playwright in Debian's chromium). The real Amphi ETL is tested next to this
-# package from a venv cached under ~/.cache/amphi-scheduler-tests/ (tests/amphi_etl_env.py: made by
-# the first of pytest and the browser tests that needs it). CI runs exactly this (.ci/run). Extra
-# arguments go to pytest.
+# the browser tests (Playwright in Debian's chromium). The real Amphi ETL and the oldest JupyterLab we
+# declare (4.0) are tested next to this package from venvs cached under ~/.cache/amphi-scheduler-tests/
+# (tests/amphi_etl_env.py, tests/lab_env.py: made by the first of pytest and the browser tests that
+# needs them). CI runs exactly this (.ci/run). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
