@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,7 @@ WHEEL_INPUTS = ["pyproject.toml", "README.md", "install.json", "schema", "packag
 # copy scripts/setup.sh puts next to the symlinked labextension, shipped from the root instead).
 NOT_INPUTS = {"__pycache__", "_version.py", ".ipynb_checkpoints"}
 NOT_IN_BUILT_EXTENSION = {"install.json"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in the output of jupyter's commands
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class AmphiEtlEnv:
         env["PATH"] = os.pathsep.join([str(self.venv / "bin"), env.get("PATH", "")])
         return subprocess.run([self.bin(argv[0]), *argv[1:]], capture_output=True, text=True, timeout=timeout,
                               env=env)
+
+    def output(self, *argv: str) -> str:
+        """What a command of the venv printed (stdout, then stderr), without colour codes."""
+        done = self.run(*argv)
+        return ANSI.sub("", done.stdout + done.stderr)
 
     def installed_version(self, distribution: str) -> str:
         """The version of ``distribution`` installed in the venv ("" when it is not)."""

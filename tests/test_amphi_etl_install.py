@@ -28,8 +28,6 @@ from server_process import free_port
 # reuse the cached venv.
 pytestmark = pytest.mark.timeout(900)
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
 
 def test_the_built_labextension_requires_of_jupyterlab_only_what_package_json_declares() -> None:
     """A dependency without its own ``sharedPackages`` range gets the builder's (the JupyterLab it was built
@@ -49,11 +47,6 @@ def test_the_built_labextension_requires_of_jupyterlab_only_what_package_json_de
 @pytest.fixture(scope="module")
 def env() -> AmphiEtlEnv:
     return ensure()
-
-
-def output_of(env: AmphiEtlEnv, *argv: str) -> str:
-    done = env.run(*argv)
-    return ANSI.sub("", done.stdout + done.stderr)
 
 
 def amphi_etl_pin(env: AmphiEtlEnv, distribution: str) -> str:
@@ -78,7 +71,7 @@ def test_installing_us_keeps_the_jupyterlab_amphi_etl_pins(env: AmphiEtlEnv) -> 
 
 
 def test_labextensions_of_both_packages_are_enabled_and_ours_is_compatible(env: AmphiEtlEnv) -> None:
-    text = output_of(env, "jupyter", "labextension", "list")
+    text = env.output("jupyter", "labextension", "list")
     extensions = dict(re.findall(r"^\s+(@amphi/\S+) v\S+ (enabled.*)$", text, re.MULTILINE))
     assert extensions["@amphi/pipeline-scheduler"].split()[:2] == ["enabled", "OK"], text
     assert re.search(rf"@amphi/pipeline-scheduler v{re.escape(our_version())} enabled\s+OK \(python, amphi-scheduler\)",
@@ -92,7 +85,7 @@ def test_labextensions_of_both_packages_are_enabled_and_ours_is_compatible(env: 
 
 
 def test_our_server_extension_is_enabled_and_loads(env: AmphiEtlEnv) -> None:
-    text = output_of(env, "jupyter", "server", "extension", "list")
+    text = env.output("jupyter", "server", "extension", "list")
     assert re.search(r"pipeline_scheduler\s+enabled", text), text
     assert re.search(rf"pipeline_scheduler {re.escape(our_version())}\s+OK", text), text
     assert "outside a proper installation" not in text, text  # 0.9.7's warning: its code is gone

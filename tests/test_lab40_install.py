@@ -18,17 +18,10 @@ from lab_env import ensure
 # reuse the cached venv.
 pytestmark = pytest.mark.timeout(600)
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
 
 @pytest.fixture(scope="module")
 def env() -> AmphiEtlEnv:
     return ensure()
-
-
-def output_of(env: AmphiEtlEnv, *argv: str) -> str:
-    done = env.run(*argv)
-    return ANSI.sub("", done.stdout + done.stderr)
 
 
 def test_our_requirements_are_met_with_jupyterlab_4_0(env: AmphiEtlEnv) -> None:
@@ -39,7 +32,7 @@ def test_our_requirements_are_met_with_jupyterlab_4_0(env: AmphiEtlEnv) -> None:
 
 
 def test_our_labextension_is_enabled_and_compatible(env: AmphiEtlEnv) -> None:
-    text = output_of(env, "jupyter", "labextension", "list")
+    text = env.output("jupyter", "labextension", "list")
     assert re.search(r"JupyterLab v4\.0\.", text), text
     assert re.search(rf"@amphi/pipeline-scheduler v{re.escape(our_version())} enabled\s+OK \(python, amphi-scheduler\)",
                      text), text
@@ -47,6 +40,6 @@ def test_our_labextension_is_enabled_and_compatible(env: AmphiEtlEnv) -> None:
 
 
 def test_our_server_extension_is_enabled_and_loads(env: AmphiEtlEnv) -> None:
-    text = output_of(env, "jupyter", "server", "extension", "list")
+    text = env.output("jupyter", "server", "extension", "list")
     assert re.search(r"pipeline_scheduler\s+enabled", text), text
     assert re.search(rf"pipeline_scheduler {re.escape(our_version())}\s+OK", text), text

@@ -11,7 +11,7 @@ import type { APIRequestContext, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { API, card, form, jobByName, openPanel, putFile, saveForm, search, unique } from './helpers';
+import { API, card, form, jobByName, openLab, openPanel, putFile, saveForm, search, unique } from './helpers';
 
 /** Sales in no particular order; sorted by amount, the regions read south, east, north, west. */
 const SALES = 'region,amount\nnorth,300\nsouth,100\nwest,400\neast,200\n';
@@ -158,19 +158,7 @@ test.beforeAll(async ({ browser }) => {
       versionWarnings.push(message.text());
     }
   });
-  await page.goto('lab');
-  await page.waitForFunction(
-    async () => {
-      const app = (window as any).jupyterapp;
-      if (!app) {
-        return false;
-      }
-      await app.restored;
-      return true;
-    },
-    undefined,
-    { timeout: 150000 }
-  );
+  await openLab(page);
   // The last of Amphi's plugins to start opens its Components panel.
   await page.locator('#amphi-components-panel').waitFor({ state: 'attached', timeout: 60000 });
 });

@@ -4,7 +4,7 @@
  */
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect } from '@jupyterlab/galata';
-import type { APIRequestContext, Locator } from '@playwright/test';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -14,6 +14,26 @@ export const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 /** A suffix that keeps names unique across tests and runs. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+}
+
+/**
+ * Load JupyterLab on a plain Playwright page (the suites on other JupyterLab installs, where
+ * Galata's own page fixture does not apply) and wait until it has restored its layout.
+ */
+export async function openLab(page: Page): Promise<void> {
+  await page.goto('lab');
+  await page.waitForFunction(
+    async () => {
+      const app = (window as any).jupyterapp;
+      if (!app) {
+        return false;
+      }
+      await app.restored;
+      return true;
+    },
+    undefined,
+    { timeout: 150000 }
+  );
 }
 
 /** Write a text file under the server root (contents API). */

@@ -16,6 +16,7 @@ import {
   createJob,
   jobByName,
   newJobForm,
+  openLab,
   openPanelFromPalette,
   putFile,
   saveForm,
@@ -49,19 +50,7 @@ test.beforeAll(async ({ browser, request }) => {
     }
   });
   page.on('pageerror', error => problems.push(`uncaught: ${error.message}`));
-  await page.goto('lab');
-  await page.waitForFunction(
-    async () => {
-      const app = (window as any).jupyterapp;
-      if (!app) {
-        return false;
-      }
-      await app.restored;
-      return true;
-    },
-    undefined,
-    { timeout: 150000 }
-  );
+  await openLab(page);
   // JupyterLab 4.0 opens its Launcher and focuses it after `restored`: a command palette opened before that
   // closes (the palette test failed in about one run of five without this wait).
   await expect(page.locator('.jp-Launcher')).toBeFocused({ timeout: 30000 });
