@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -112,6 +113,23 @@ async def test_the_compact_list_follows_every_change(api, write_script) -> None:
     assert [job["id"] for job in await assert_compact_matches(api)] == [ids[0], ids[2]]
     added = await create(api, {"name": "fourth", "python_code": "print(4)", "schedule_type": "manual"})
     assert [job["id"] for job in await assert_compact_matches(api)] == [ids[0], ids[2], added["id"]]
+
+
+async def test_jobs_created_together_or_out_of_order_keep_the_lists_order(api, write_script,
+                                                                           jp_root_dir: Path) -> None:
+    """The kept list adds a new job at its end: several new ones go in creation order, and one created
+    with an older clock (the list is oldest first) makes the whole list be read again."""
+    write_script("job.py", "print('x')\n")
+    ids = [(await create(api, {"name": "first", "pipeline_path": "job.py", "schedule_type": "manual"}))["id"]]
+    await assert_compact_matches(api)
+    for name in ("second", "third", "fourth"):  # three changes between two lists
+        ids.append((await create(api, {"name": name, "pipeline_path": "job.py", "schedule_type": "manual"}))["id"])
+    assert [job["id"] for job in await assert_compact_matches(api)] == ids
+
+    late = await create(api, {"name": "clock behind", "pipeline_path": "job.py", "schedule_type": "manual"})
+    with sqlite3.connect(jp_root_dir / ".amphi" / "scheduler.sqlite", isolation_level=None) as database:
+        database.execute("UPDATE ps_jobs SET created_at = created_at - 3600 WHERE id = ?", (late["id"],))
+    assert [job["id"] for job in await assert_compact_matches(api)] == [late["id"], *ids]
 
 
 async def test_pages_and_type_filters_are_cut_down_too(api, write_script) -> None:

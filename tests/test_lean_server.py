@@ -85,3 +85,32 @@ def test_memory_freed_after_a_large_listing_goes_back_to_the_system() -> None:
     completed = subprocess.run([sys.executable, "-c", RELEASE], capture_output=True, text=True, timeout=60, check=True)
     freed, trimmed = json.loads(completed.stdout)
     assert freed - trimmed > 20e6, (freed, trimmed)
+
+
+LARGE_BLOCKS = """
+import json, sys, psutil
+from pipeline_scheduler.memory import return_large_blocks_when_freed
+if sys.argv[1] == "fixed":
+    return_large_blocks_when_freed()
+rss = lambda: psutil.Process().memory_info().rss
+first = bytearray(16 << 20)
+del first  # a large block freed: glibc would now keep blocks of up to 16 MB on its heap
+before = rss()
+bodies = [bytearray(4 << 20) for _ in range(8)]  # a listing's body and its copies, 32 MB touched
+for body in bodies:
+    body[::4096] = b"x" * len(body[::4096])
+pinned = [bytearray(200) for _ in range(1000)]  # small blocks allocated after them, still alive
+del bodies
+print(json.dumps(rss() - before))
+"""
+
+
+def test_large_blocks_go_back_to_the_system_when_freed() -> None:
+    """With glibc's threshold fixed, a freed multi-MB block leaves the process at once; without, it stays."""
+    def kept_after_free(mode: str) -> int:
+        completed = subprocess.run([sys.executable, "-c", LARGE_BLOCKS, mode], capture_output=True, text=True,
+                                   timeout=60, check=True)
+        return json.loads(completed.stdout)
+
+    assert kept_after_free("fixed") < 12e6  # of 32 MB freed
+    assert kept_after_free("dynamic") > 24e6  # the control: the default really keeps them

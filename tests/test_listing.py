@@ -1,4 +1,4 @@
-"""GET jobs is served from memory and refreshed job by job: it must always match the database."""
+"""GET jobs (read from the database) and the kept compact list (refreshed job by job) must always match the database."""
 
 from __future__ import annotations
 

@@ -1,29 +1,39 @@
 """Giving memory back to the system after a large transient allocation.
 
 Python frees the rows and strings of a 10,000-job listing, but glibc keeps the freed pages in the
-process (RSS stays tens of MB higher than what is live); ``malloc_trim`` returns them. Elsewhere
-(macOS, musl) there is nothing to call and nothing is done.
+process (RSS stays tens of MB higher than what is live): ``malloc_trim`` returns them. glibc also
+raises its mmap threshold each time a large block is freed (up to 32 MB), after which blocks of a
+few MB (a listing's body, Tornado's copy of it) come from the heap and stay there once freed;
+fixing the threshold keeps every block of 1 MB and more in its own mapping, returned when freed.
+Elsewhere (macOS, musl) there is nothing to call and nothing is done.
 """
 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 LARGE = 1 << 20  # bytes: below this, what a trim could return is not worth the call
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on: glibc has it
-    except (OSError, AttributeError):
-        return None
+def _libc() -> Any | None:
+    """The C library the interpreter runs on, when it is glibc (it has ``malloc_trim``)."""
+    libc = ctypes.CDLL(None)
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+
+
+def return_large_blocks_when_freed() -> None:
+    """Keep blocks of ``LARGE`` bytes and more in mappings of their own (process-wide, once at start)."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, LARGE)
 
 
 def release_freed_memory(transient_bytes: int) -> None:
     """After work that allocated about ``transient_bytes`` and freed them: return free pages to the system."""
-    trim = _malloc_trim()
-    if trim is not None and transient_bytes >= LARGE:
-        trim(0)
+    libc = _libc()
+    if libc is not None and transient_bytes >= LARGE:
+        libc.malloc_trim(0)

@@ -34,6 +34,7 @@ from .execution.runs import RunManager, RunSettings
 from .jobs.runner_jobs import RunnerJobs
 from .jobs.service import JobService
 from .jobs.upgrade_097 import UpgradeReport, upgrade_097
+from .memory import return_large_blocks_when_freed
 from .runner import PluginRegistry
 from .scheduling.catch_up import catch_up
 from .scheduling.dependencies import DependencyTrigger
@@ -124,6 +125,7 @@ class PipelineScheduler:
 
     def start(self) -> None:
         self.started_at = datetime.now(timezone.utc)
+        return_large_blocks_when_freed()
         legacy = self.store.interrupt_runs([], "interrupted: the server stopped while this run was active")
         if legacy:
             log.warning("marked %d run(s) left active by an earlier version as interrupted", len(legacy))

@@ -22,6 +22,7 @@ from tornado.iostream import StreamClosedError
 
 from ..errors import Conflict, Invalid, SchedulerError, TooLarge
 from ..execution.history import read_log_end
+from ..memory import LARGE, release_freed_memory
 from ..service import PipelineScheduler
 from .payloads import RunRequest, parse_payload, query_int
 
@@ -90,7 +91,12 @@ class SchedulerHandler(APIHandler):
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(data if isinstance(data, (bytes, str)) else orjson.dumps(data))
+        body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
+        sent = self.finish(body)
+        if len(body) >= LARGE:  # once written, what made it (rows, documents, copies) is freed: hand it back
+            size = len(body)
+            sent.add_done_callback(lambda _: asyncio.get_running_loop().run_in_executor(None, release_freed_memory,
+                                                                                         size))
 
     async def reply_runs(self, job_id: str | None) -> None:
         """The run list, filtered by the query's ``status``, ``limit`` and ``before``."""

@@ -1,29 +1,39 @@
-"""The ``GET jobs`` document, kept up to date job by job.
+"""The ``GET jobs`` documents: the whole list read when asked, the sidebar's cut-down list kept.
 
-Rendering 10,000 jobs from the database takes a noticeable fraction of a second, yet between two
-requests usually only a few jobs change: a fire moves one job's next run time, a run changes one
-job's last run. So each job's JSON is kept in memory and only the jobs marked changed are read
-again; the full list is re-joined only when something changed since it was last served.
-A listing cut down to some fields (``GET jobs?fields=...``, the sidebar's) is kept the same way:
-each job's cut-down JSON is made once from its whole JSON and again only when that changed.
+The whole list (every field of every job, what 0.9.7 clients read) is read from the database for
+each request and its memory given back afterwards: keeping it would hold about 16 MB at 10,000 jobs
+(each job's JSON and the joined list) for good, to save tens of milliseconds on a rare request.
+The sidebar asks for a list cut down to a few fields (``GET jobs?fields=...``) every few seconds, so
+that one is kept, job by job, in the list's order: between two requests usually only a few jobs
+change (a fire moves one job's next run time, a run changes one job's last run), so only the jobs
+marked changed are read again; a new job goes at the end (the list is oldest first), and one that
+does not belong there (created on another server with an older clock) has the whole list read again.
 A job whose code was generated from a pipeline is also read again when its ``code_stale`` turns,
 which costs a ``stat`` of each such pipeline per request (:class:`PipelineSources` caches hashes).
 """
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
 from ..api.documents import jobs_list, project_job, splice_job
-from ..memory import release_freed_memory
 from ..storage.store import Store
 from .pipeline_source import PipelineSources, recorded_source
 
-MAX_PROJECTIONS = 8  # field lists kept cut down at once (a UI asks for one); the least recently asked goes
+MAX_KEPT_LISTS = 8  # field lists kept cut down at once (a UI asks for one); the least recently asked goes
+
+
+class _KeptList:
+    """Every job cut down to one field list, in the list's order, and what changed since."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.changed: set[str] = set()
+        self.fragments: dict[str, bytes] = {}  # job id -> its cut-down JSON, in the list's order
+        self.last: tuple[float, str] = (float("-inf"), "")  # (created_at, id) of the newest job added
 
 
 class JobListing:
@@ -33,23 +43,18 @@ class JobListing:
         self._pipelines: dict[str, tuple[str, str, bool]] = {}  # job id -> (pipeline, its hash, code_stale shown)
         self._render_lock = threading.Lock()  # one rebuild at a time
         self._marks_lock = threading.Lock()  # guards what changed since; never held during I/O
-        self._loaded = False
-        self._changed: set[str] = set()
-        self._fragments: dict[str, str] = {}
-        self._order: list[tuple[float, str]] = []  # (created_at, id): the list's order
-        self._positions: dict[str, tuple[float, str]] = {}
-        self._projections: OrderedDict[tuple[str, ...], dict[str, str]] = OrderedDict()  # fields -> id -> JSON
-        self._rendered: dict[tuple[str, ...] | None, bytes] = {}  # fields (None: all) -> the list as served
+        self._kept: OrderedDict[tuple[str, ...], _KeptList] = OrderedDict()  # fields -> that list
         self.shared = False  # other servers change the database too: read it for every list
 
     def mark(self, job_ids: Iterable[str] | None = None) -> None:
-        """These jobs (``None``: possibly all) changed: read them again before serving the list."""
+        """These jobs (``None``: possibly all) changed: read them again before serving a kept list."""
+        changed = None if job_ids is None else set(job_ids)
         with self._marks_lock:
-            if job_ids is None:
-                self._loaded = False
-            else:
-                self._changed.update(job_ids)
-            self._rendered.clear()
+            for kept in self._kept.values():
+                if changed is None:
+                    kept.loaded = False
+                else:
+                    kept.changed |= changed
 
     def on_event(self, event: dict) -> None:
         """Event listener: a job changed, or one of its runs did (its last run)."""
@@ -60,10 +65,8 @@ class JobListing:
 
     def render(self, fields: tuple[str, ...] | None = None) -> bytes:
         """``{"jobs": [...]}``, oldest first; ``fields``: only those of each job."""
-        if self.shared:
-            rendered = jobs_list(self._store.job_documents(), self._sources.stale_in, fields)
-            release_freed_memory(len(rendered))  # every job's row was read for it
-            return rendered
+        if fields is None or self.shared:
+            return jobs_list(self._store.each_job_document(), self._sources.stale_in, fields)
         with self._render_lock:
             verdicts: dict[tuple[str, str], bool] = {}  # one stat per pipeline, however many jobs run it
             turned = [job_id for job_id, (path, sha256, shown) in self._pipelines.items()
@@ -71,74 +74,61 @@ class JobListing:
             if turned:
                 self.mark(turned)
             with self._marks_lock:
-                if fields in self._rendered:
-                    return self._rendered[fields]
-                full, changed = not self._loaded, self._changed
-                self._loaded, self._changed = True, set()
+                kept = self._keep(fields)
+                full, changed = not kept.loaded, kept.changed
+                kept.loaded, kept.changed = True, set()
+            if changed and not full:
+                full = not self._refresh(kept, fields, changed)
             if full:
-                self._reload()
-            elif changed:
-                self._refresh(changed)
-            documents = self._fragments if fields is None else self._projection(fields)
-            rendered = ('{"jobs":[' + ",".join(documents[job_id] for _, job_id in self._order) + "]}").encode()
-            with self._marks_lock:
-                if self._loaded and not self._changed:  # nothing changed while we read
-                    self._rendered[fields] = rendered
-            if full:
-                release_freed_memory(len(rendered))  # every job's row was read for it
-            return rendered
+                self._reload(kept, fields)
+            return b'{"jobs":[' + b",".join(kept.fragments.values()) + b"]}"
 
-    def _projection(self, fields: tuple[str, ...]) -> dict[str, str]:
-        """Every job cut down to ``fields``, made only for the jobs whose JSON changed since last asked."""
-        projected = self._projections.pop(fields, None)
-        if projected is None:
-            projected = {}
-            if len(self._projections) >= MAX_PROJECTIONS:
-                dropped, _ = self._projections.popitem(last=False)
-                with self._marks_lock:
-                    self._rendered.pop(dropped, None)
-        self._projections[fields] = projected
-        for job_id, fragment in self._fragments.items():
-            if job_id not in projected:
-                projected[job_id] = project_job(fragment, fields)
-        return projected
+    def _keep(self, fields: tuple[str, ...]) -> _KeptList:
+        """The kept list for ``fields``, now the most recently asked (a new one when not kept yet)."""
+        kept = self._kept.pop(fields, None)
+        if kept is None:
+            kept = _KeptList()
+            if len(self._kept) >= MAX_KEPT_LISTS:
+                self._kept.popitem(last=False)
+        self._kept[fields] = kept
+        return kept
 
-    def _reload(self) -> None:
-        rows = self._store.job_documents(with_keys=True)
+    def _reload(self, kept: _KeptList, fields: tuple[str, ...]) -> None:
         self._pipelines = {}
-        self._projections.clear()
-        self._fragments = {row.id: self._fragment(row) for row in rows}
-        self._order = [(row.created_at, row.id) for row in rows]
-        self._positions = {job_id: key for key in self._order for job_id in (key[1],)}
+        kept.fragments, kept.last = {}, _KeptList().last
+        for row in self._store.each_job_document(with_keys=True):
+            kept.fragments[row.id] = self._fragment(row, fields)
+            kept.last = (row.created_at, row.id)
 
-    def _refresh(self, job_ids: set[str]) -> None:
+    def _refresh(self, kept: _KeptList, fields: tuple[str, ...], job_ids: set[str]) -> bool:
+        """Read ``job_ids`` again; ``False`` when a new job does not go at the end (read the whole list)."""
         rows = {row.id: row for row in self._store.job_documents(job_ids=job_ids, with_keys=True)}
-        for projected in self._projections.values():
-            for job_id in job_ids:
-                projected.pop(job_id, None)
+        added = []
         for job_id in job_ids:
             row = rows.get(job_id)
-            key = self._positions.pop(job_id, None)
-            if key is not None:
-                del self._order[bisect.bisect_left(self._order, key)]
             if row is None:
-                self._fragments.pop(job_id, None)
+                kept.fragments.pop(job_id, None)
                 self._pipelines.pop(job_id, None)
-                continue
-            key = (row.created_at, row.id)
-            bisect.insort(self._order, key)
-            self._positions[job_id] = key
-            self._fragments[job_id] = self._fragment(row)
+            elif job_id in kept.fragments:
+                kept.fragments[job_id] = self._fragment(row, fields)  # keeps its place
+            else:
+                added.append(row)
+        for row in sorted(added, key=lambda row: (row.created_at, row.id)):
+            if (row.created_at, row.id) <= kept.last:
+                return False
+            kept.last = (row.created_at, row.id)
+            kept.fragments[row.id] = self._fragment(row, fields)
+        return True
 
-    def _fragment(self, row: Any) -> str:
-        """A job's JSON with its live fields; a job generated from a pipeline is watched for ``code_stale``."""
+    def _fragment(self, row: Any, fields: tuple[str, ...]) -> bytes:
+        """A job's JSON cut down to ``fields``; a job generated from a pipeline is watched for ``code_stale``."""
         source = recorded_source(row.document)
         self._pipelines.pop(row.id, None)
         if source is None:
-            return splice_job(*row[2:])
+            return project_job(splice_job(*row[2:]), fields).encode()
         stale = self._sources.changed(*source)
         self._pipelines[row.id] = (*source, stale)
-        return splice_job(*row[2:], code_stale=stale)
+        return project_job(splice_job(*row[2:], code_stale=stale), fields).encode()
 
 
 def _changed(sources: PipelineSources, verdicts: dict[tuple[str, str], bool], path: str, sha256: str) -> bool:
