@@ -114,3 +114,42 @@ def test_large_blocks_go_back_to_the_system_when_freed() -> None:
 
     assert kept_after_free("fixed") < 12e6  # of 32 MB freed
     assert kept_after_free("dynamic") > 24e6  # the control: the default really keeps them
+
+
+IDLE_SERVER = """
+import json, os, sys, tempfile
+from jupyter_server.serverapp import ServerApp
+from tornado.ioloop import IOLoop
+root = sys.argv[1]
+os.makedirs(os.path.join(root, ".amphi", "jobs"))
+app = ServerApp()
+app.initialize(argv=[f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True", "--ServerApp.open_browser=False",
+                     "--ServerApp.port=0", "--ServerApp.jpserver_extensions=pipeline_scheduler=True",
+                     "--PipelineSchedulerApp.timezone=UTC", f"--ServerApp.runtime_dir={root}/runtime"])
+RUNNER = ("pipeline_scheduler.runner.config", "pipeline_scheduler.runner.registry", "pipeline_scheduler.runner.plugins",
+          "pipeline_scheduler.runner.schedule")
+def report():
+    try:
+        scheduler = app.web_app.settings["pipeline_scheduler"]
+        idle = sorted(set(sys.modules) & set(RUNNER))
+        plugins = [plugin["name"] for plugin in scheduler.plugins.get().to_dict()["plugins"]]
+        print(json.dumps({"idle": idle, "after": sorted(set(sys.modules) & set(RUNNER)), "plugins": plugins}))
+        scheduler.stop()
+    finally:
+        sys.stdout.flush()
+        os._exit(0)
+IOLoop.current().call_later(1.0, report)
+app.start()
+"""
+
+
+def test_an_idle_server_loads_the_runner_only_when_asked(tmp_path: Path) -> None:
+    """A server with an empty jobs directory holds none of the runner's machinery (~2 MB) until a runner
+    config or the plugin list needs it; then the registry loads with the built-in plugins."""
+    completed = subprocess.run([sys.executable, "-c", IDLE_SERVER, str(tmp_path)], capture_output=True, text=True,
+                               timeout=90, check=True)
+    assert completed.stdout.strip(), completed.stderr[-2000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["idle"] == []
+    assert "pipeline_scheduler.runner.registry" in report["after"]
+    assert {"env", "lifetime", "os", "python"} <= set(report["plugins"])

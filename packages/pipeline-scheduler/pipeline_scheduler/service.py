@@ -22,6 +22,7 @@ from .errors import SchedulerError
 from .events import EventBus
 from .execution.dask_launcher import DaskLauncher
 from .execution.executors import ExecutionContext, default_registry
+from .execution.executors.runner_config import PluginsOnDemand
 from .execution.history import RunHistory
 from .execution.launchers import LocalLauncher
 from .execution.notebooks.artifacts import artifacts_in
@@ -35,7 +36,6 @@ from .jobs.runner_jobs import RunnerJobs
 from .jobs.service import JobService
 from .jobs.upgrade_097 import UpgradeReport, upgrade_097
 from .memory import return_large_blocks_when_freed
-from .runner import PluginRegistry
 from .scheduling.catch_up import catch_up
 from .scheduling.dependencies import DependencyTrigger
 from .scheduling.dispatcher import Dispatcher, ServerIdentity
@@ -82,8 +82,7 @@ class PipelineScheduler:
         self.store = Store(self.engine)
         self.server = ServerIdentity()
         self.events = EventBus()
-        self.plugins = PluginRegistry.load(config.plugins_dir if config.plugins_dir and config.plugins_dir.is_dir()
-                                           else None)
+        self.plugins = PluginsOnDemand(config.plugins_dir)
         self.executors = default_registry(self.plugins)
         self.context = context = ExecutionContext(config.root, config.state_dir, config.python_executable,
                                                   config.jobs_dir, config.plugins_dir)

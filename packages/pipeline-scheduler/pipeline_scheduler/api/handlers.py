@@ -380,7 +380,7 @@ class PluginsHandler(SchedulerHandler):
         kind = self.get_query_argument("type", None) or "all"
         if kind not in ("all", "builtin", "custom"):
             raise Invalid("type: one of all, builtin, custom", "type")
-        document = self.scheduler.plugins.to_dict()
+        document = await self.call(lambda: self.scheduler.plugins.get().to_dict())
         if kind != "all":
             # custom = everything not built in (plugin files and entry points alike), as MXX's client meant it
             document["plugins"] = [plugin for plugin in document["plugins"]

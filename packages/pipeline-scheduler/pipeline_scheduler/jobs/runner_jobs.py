@@ -20,10 +20,9 @@ from ..api.payloads import Payload, parse_payload
 from ..directory_watch import DirectoryWatch
 from ..errors import Conflict, Invalid, NotFound, SchedulerError
 from ..execution.executors import ExecutionContext
-from ..execution.executors.runner_config import check_config
+from ..execution.executors.runner_config import PluginsOnDemand, check_config
 from ..paths import relative_to_root
-from ..runner import PluginRegistry, job_files, job_id_for
-from ..runner.config import read_source
+from ..runner.files import job_files, job_id_for
 from ..storage.store import Store
 from .service import JobService
 
@@ -47,7 +46,7 @@ class RegisterRequest(Payload):
 
 
 class RunnerJobs:
-    def __init__(self, jobs: JobService, store: Store, context: ExecutionContext, plugins: PluginRegistry,
+    def __init__(self, jobs: JobService, store: Store, context: ExecutionContext, plugins: PluginsOnDemand,
                  poll_seconds: float) -> None:
         self._jobs = jobs
         self._store = store
@@ -151,7 +150,7 @@ class RunnerJobs:
             existing = self._store.get_job(job_id)
             if existing is not None and _origin(existing) != JOBS_DIR_ORIGIN:
                 raise Invalid(f"job id {job_id!r} is taken by a job created through the API")
-            config = check_config(path, "config", self._context, self.plugins, job_id)
+            config = check_config(path, "config", self._context, self.plugins.get(), job_id)
             paused = {"paused": True} if existing is not None and existing.paused else {}
             self._jobs.create({"id": job_id, "name": job_id, **self._target(path), **_schedule_payload(config),
                                **paused}, origin=JOBS_DIR_ORIGIN)
@@ -165,6 +164,8 @@ class RunnerJobs:
         root = self._context.root.resolve()
         if root in path.resolve().parents:
             return {"pipeline_path": relative_to_root(root, path.resolve())}
+        from ..runner.config import read_source  # the runner's config reader, loaded once there is a file
+
         return {"runner_config": read_source(path).data}  # a jobs directory outside the root
 
     def _remove(self, job_id: str) -> None:
@@ -192,7 +193,7 @@ class RunnerJobs:
         config = dict(request.config)
         if request.schedule is not None:
             config["schedule"] = request.schedule
-        validated = check_config(config, "config", self._context, self.plugins, request.job_id)
+        validated = check_config(config, "config", self._context, self.plugins.get(), request.job_id)
         return self._jobs.create({"id": request.job_id, "name": request.job_id, "runner_config": config,
                                   **_schedule_payload(validated)}, origin="registry")
 

@@ -15,19 +15,46 @@ Self-contained: no Jupyter, no server. Public API:
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .config import (RunnerConfig, PluginConfig, is_job_file, job_files, job_id_for, load_config,
-                     validate_config)
-from .context import RunContext
-from .errors import ConfigError, PluginError, SkipRun
-from .outcome import (EXIT_CONFIG_ERROR, EXIT_FAILURE, EXIT_SKIPPED, EXIT_SUCCESS, EXIT_TERMINATED,
-                      EXIT_TIMED_OUT, RunOutcome)
-from .plugins import InRoot, Plugin, PluginParams, RootPath, hook
-from .registry import ENTRY_POINT_GROUP, PluginRegistry
-from .runner import RunOptions, Runner, run_config
-from .schedule import Schedule, parse_schedule
+if TYPE_CHECKING:
+    from .config import PluginConfig, RunnerConfig, load_config, validate_config
+    from .context import RunContext
+    from .errors import ConfigError, PluginError, SkipRun
+    from .files import is_job_file, job_files, job_id_for
+    from .outcome import (EXIT_CONFIG_ERROR, EXIT_FAILURE, EXIT_SKIPPED, EXIT_SUCCESS, EXIT_TERMINATED,
+                          EXIT_TIMED_OUT, RunOutcome)
+    from .plugins import InRoot, Plugin, PluginParams, RootPath, hook
+    from .registry import ENTRY_POINT_GROUP, PluginRegistry
+    from .runner import RunOptions, Runner, run_config
+    from .schedule import Schedule, parse_schedule
+
+# Where each public name lives. They are imported on first use: the server imports this package for
+# a constant or a file name pattern, and the whole runner (plugins, configs, schedules) costs it ~2 MB.
+_HOMES = {
+    **dict.fromkeys(("PluginConfig", "RunnerConfig", "load_config", "validate_config"), "config"),
+    **dict.fromkeys(("is_job_file", "job_files", "job_id_for"), "files"),
+    "RunContext": "context",
+    **dict.fromkeys(("ConfigError", "PluginError", "SkipRun"), "errors"),
+    **dict.fromkeys(("EXIT_CONFIG_ERROR", "EXIT_FAILURE", "EXIT_SKIPPED", "EXIT_SUCCESS", "EXIT_TERMINATED",
+                     "EXIT_TIMED_OUT", "RunOutcome"), "outcome"),
+    **dict.fromkeys(("InRoot", "Plugin", "PluginParams", "RootPath", "hook"), "plugins"),
+    **dict.fromkeys(("ENTRY_POINT_GROUP", "PluginRegistry"), "registry"),
+    **dict.fromkeys(("RunOptions", "Runner", "run_config"), "runner"),
+    **dict.fromkeys(("Schedule", "parse_schedule"), "schedule"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
 
 
 def runner_command(config: str | Path, *, python: str | None = None, jobs_dir: str | Path | None = None,

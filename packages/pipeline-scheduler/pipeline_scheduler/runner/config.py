@@ -54,14 +54,13 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from .errors import ConfigError
+from .files import GLOBAL_NAME, SUFFIXES, job_id_for, template_stem
 from .paths import resolve_path
 from .plugins import Plugin, path_fields, validate_params
 from .schedule import Schedule, parse_schedule
 
-SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 TEMPLATE_PREFIX = "template::"
 TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
-GLOBAL_NAME = "global"
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,7 +363,7 @@ def load_config(config: str | Path | Mapping[str, Any], *, jobs_dir: str | Path 
         if directory is not None and Path(directory) not in directories:
             directories.append(Path(directory))
     finder = _TemplateFinder(directories)
-    chain = [_template_stem(source.path)] if source.path and _template_stem(source.path) else []
+    chain = [template_stem(source.path)] if source.path and template_stem(source.path) else []
     layer = _resolve(source, finder, chain)
     files = []
     global_path = find_global(jobs_dir) if use_global else None
@@ -387,14 +386,6 @@ def load_config(config: str | Path | Mapping[str, Any], *, jobs_dir: str | Path 
     return MergedConfig(sections, origins, source, list(finder.used), files)
 
 
-def _template_stem(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    name = path.name
-    for suffix in SUFFIXES:
-        if name.endswith(f".template{suffix}"):
-            return name[: -len(f".template{suffix}")]
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,28 +445,6 @@ class RunnerConfig:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def job_id_for(path: str | Path) -> str:
-    """The job id of a runner config file: its name without the suffix (``backup.toml`` → ``backup``)."""
-    path = Path(path)
-    return path.name[: -len(path.suffix)] if path.suffix else path.name
-
-
-def is_job_file(path: str | Path) -> bool:
-    """Whether a file in a jobs directory is a job: a config suffix, not ``global.*``, not ``*.template.*``,
-    not hidden."""
-    path = Path(path)
-    return (path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
-            and _template_stem(path) is None and job_id_for(path) != GLOBAL_NAME)
-
-
-def job_files(jobs_dir: str | Path) -> list[Path]:
-    """The job files of a jobs directory (not recursive), sorted by name."""
-    directory = Path(jobs_dir)
-    if not directory.is_dir():
-        return []
-    return sorted(path for path in directory.iterdir() if path.is_file() and is_job_file(path))
 
 
 def validate_config(config: str | Path | Mapping[str, Any] | RunnerConfig, jobs_dir: str | Path | None = None,

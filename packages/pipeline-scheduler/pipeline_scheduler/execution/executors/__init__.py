@@ -10,12 +10,11 @@ from pathlib import PurePosixPath
 
 from ...api.payloads import JobSpec
 from ...errors import Invalid
-from ...runner import PluginRegistry
 from .base import Command, ExecutionContext, Executor
 from .notebook import NotebookExecutor
 from .python_code import PythonCodeExecutor
 from .python_file import PythonFileExecutor
-from .runner_config import RunnerConfigExecutor
+from .runner_config import PluginsOnDemand, RunnerConfigExecutor
 
 __all__ = ["Command", "ExecutionContext", "Executor", "ExecutorRegistry", "default_registry"]
 
@@ -49,6 +48,6 @@ class ExecutorRegistry:
                       "or inline python_code", "pipeline_path")
 
 
-def default_registry(plugins: PluginRegistry) -> ExecutorRegistry:
+def default_registry(plugins: PluginsOnDemand) -> ExecutorRegistry:
     return ExecutorRegistry([PythonCodeExecutor(), PythonFileExecutor(), NotebookExecutor(),
                              RunnerConfigExecutor(plugins)])

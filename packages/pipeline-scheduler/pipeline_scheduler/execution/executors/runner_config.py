@@ -7,25 +7,48 @@ payload (``runner_config``), which is written under the state directory and run 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...api.payloads import JobSpec
 from ...errors import Invalid
 from ...paths import resolve_in_root
-from ...runner import (EXIT_CONFIG_ERROR, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_TIMED_OUT, ConfigError, PluginRegistry,
-                      runner_command, validate_config)
+from ...runner import runner_command
+from ...runner.errors import ConfigError
+from ...runner.outcome import EXIT_CONFIG_ERROR, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_TIMED_OUT
 from .base import Command, ExecutionContext, Executor
 from .working_dir import working_dir
 
+if TYPE_CHECKING:
+    from ...runner.registry import PluginRegistry
+
 SHUTDOWN_GRACE = 15.0  # on_shutdown hooks run after SIGTERM; give them time before SIGKILL
+
+
+class PluginsOnDemand:
+    """The server's plugin registry, loaded when first needed: a server that checks no runner config and
+    lists no plugins never imports the runner's plugin machinery (~2 MB) nor the plugins directory's files."""
+
+    def __init__(self, plugins_dir: Path | None) -> None:
+        self._plugins_dir = plugins_dir
+        self._lock = threading.Lock()
+        self._registry: PluginRegistry | None = None
+
+    def get(self) -> PluginRegistry:
+        with self._lock:
+            if self._registry is None:
+                from ...runner.registry import PluginRegistry
+
+                self._registry = PluginRegistry.load(_existing(self._plugins_dir))
+            return self._registry
 
 
 class RunnerConfigExecutor(Executor):
     kind = "runner_config"
     suffixes = (".toml", ".yaml", ".yml", ".json")
 
-    def __init__(self, plugins: PluginRegistry) -> None:
+    def __init__(self, plugins: PluginsOnDemand) -> None:
         self.plugins = plugins
 
     def accepts(self, spec: JobSpec) -> bool:
@@ -40,7 +63,7 @@ class RunnerConfigExecutor(Executor):
             field = "runner_config"
         else:
             source, field = resolve_in_root(context.root, spec.pipeline_path or "", "pipeline_path"), "pipeline_path"
-        return check_config(source, field, context, self.plugins, spec.id)
+        return check_config(source, field, context, self.plugins.get(), spec.id)
 
     def command(self, job_id: str, execution_id: str, spec: dict[str, Any], context: ExecutionContext) -> Command:
         if spec.get("runner_config") is not None:
@@ -65,6 +88,8 @@ class RunnerConfigExecutor(Executor):
 def check_config(source: Any, field: str, context: ExecutionContext, plugins: PluginRegistry,
                  job_id: str | None) -> Any:
     """``validate_config`` with its :class:`ConfigError` turned into a 400 naming file, section and field."""
+    from ...runner.config import validate_config
+
     try:
         return validate_config(source, context.jobs_dir, _existing(context.plugins_dir), root=context.root,
                                registry=plugins, job_id=job_id)
