@@ -15,6 +15,7 @@ import { JobForm } from '../src/components/JobForm';
 import { IJobListState, JobList } from '../src/components/JobList';
 import { RunList } from '../src/components/RunList';
 import { RunView } from '../src/components/RunView';
+import { JobEditor } from '../src/widgets/JobEditor';
 import type { SchedulerController } from '../src/controller';
 import { emptyForm, formFromJob, IJobFormState } from '../src/payload';
 import { IJob, IRun, IScheduleFields } from '../src/tokens';
@@ -255,6 +256,35 @@ describe('JobForm', () => {
     widget = await renderForm(controller, { ...base, dateType: 'monthly', runDate: '2030-01-28T09:00' }, null);
     expect(widget.node.querySelector('[data-testid="field-last-day"]')).not.toBeNull();
     expect(widget.node.querySelector('[data-testid="monthly-skip-hint"]')).toBeNull();
+  });
+});
+
+describe('JobEditor', () => {
+  /** Type into a controlled input as a user would (React reads the native value setter's change). */
+  async function type(input: HTMLInputElement, text: string): Promise<void> {
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    await React.act(async () => {
+      setValue.call(input, text);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  }
+
+  it('keeps what was typed when its tab is detached and attached again', async () => {
+    const editor = new JobEditor({
+      controller: fakeController([]),
+      initial: emptyForm({ timezone: 'UTC', path: 'etl/sales.py' }),
+      jobId: null
+    });
+    widget = editor;
+    await React.act(async () => Widget.attach(editor, document.body));
+    const name = (): HTMLInputElement => editor.node.querySelector<HTMLInputElement>('[data-testid="field-name"]')!;
+    await type(name(), 'nightly sales');
+    expect(name().value).toBe('nightly sales');
+
+    await React.act(async () => Widget.detach(editor)); // e.g. the dock panel re-laid out
+    await React.act(async () => Widget.attach(editor, document.body));
+    expect(name().value).toBe('nightly sales');
+    expect(editor.initial.name).toBe('sales'); // what it opened with stays known
   });
 });
 

@@ -31,6 +31,8 @@ export interface IJobFormProps {
   jobId: string | null;
   onSaved: (job: IJob) => void;
   onCancel: () => void;
+  /** Called with every change, so that a form mounted again can start from it. */
+  onChange?: (state: IJobFormState) => void;
 }
 
 /** The server's answer about the schedule being edited (`POST triggers/preview`). */
@@ -109,6 +111,10 @@ export function JobForm(props: IJobFormProps): JSX.Element {
 
   const prefix = React.useMemo(() => `jp-PipelineScheduler-form${++formCounter}`, []);
   const [state, setState] = React.useState<IJobFormState>(props.initial);
+  const { onChange } = props;
+  React.useEffect(() => {
+    onChange?.(state);
+  }, [state]);
   const [attempted, setAttempted] = React.useState(false);
   const [touched, setTouched] = React.useState<ReadonlySet<FormField>>(new Set());
   const [serverErrors, setServerErrors] = React.useState<

@@ -16,7 +16,7 @@ export class JobEditor extends ReactWidget {
   constructor(options: JobEditor.IOptions) {
     super();
     this._controller = options.controller;
-    this.initial = options.initial;
+    this.initial = this._draft = options.initial;
     this.jobId = options.jobId;
     this.addClass('jp-PipelineScheduler-editor');
   }
@@ -42,8 +42,11 @@ export class JobEditor extends ReactWidget {
       <ErrorBoundary trans={this._controller.trans}>
         <JobForm
           controller={this._controller}
-          initial={this.initial}
+          initial={this._draft}
           jobId={this.jobId}
+          onChange={state => {
+            this._draft = state;
+          }}
           onSaved={job => this._saved.emit(job)}
           onCancel={() => this._cancelled.emit()}
         />
@@ -52,6 +55,11 @@ export class JobEditor extends ReactWidget {
   }
 
   private _controller: SchedulerController;
+  /**
+   * The form as last edited: React unmounts the form when the widget is
+   * detached (not moved), and a form mounted again starts from this.
+   */
+  private _draft: IJobFormState;
   private _saved = new Signal<this, IJob>(this);
   private _cancelled = new Signal<this, void>(this);
 }
