@@ -150,6 +150,7 @@ class PipelineScheduler:
             unsubscribe()
         self.dependencies.stop()
         self.runs.stop()
+        self.jobs.list_reader.shutdown(wait=False)
         self.launcher.close()
         self.notifier.stop()
         self.sweeper.stop()

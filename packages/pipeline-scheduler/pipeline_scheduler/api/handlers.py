@@ -69,6 +69,10 @@ class SchedulerHandler(APIHandler):
         """Run blocking service work (database, processes) in a thread."""
         return await asyncio.to_thread(function, *args, **kwargs)
 
+    async def read_list(self, function: Callable, *args: Any) -> Any:
+        """Read a job list on the list reader's thread (see :class:`JobService`)."""
+        return await asyncio.get_running_loop().run_in_executor(self.scheduler.jobs.list_reader, function, *args)
+
     def payload(self) -> Any:
         body = self.request.body or b""
         if len(body) > MAX_BODY_BYTES:
@@ -121,8 +125,8 @@ class JobsHandler(SchedulerHandler):
     async def get(self) -> None:
         limit = query_int(self.get_query_argument("limit", None), "limit", None)
         offset = query_int(self.get_query_argument("offset", None), "offset", 0)
-        self.reply(await self.call(self.scheduler.jobs.list_json, limit, offset, self.get_query_argument("type", None),
-                                   self.get_query_argument("fields", None)))
+        self.reply(await self.read_list(self.scheduler.jobs.list_json, limit, offset,
+                                        self.get_query_argument("type", None), self.get_query_argument("fields", None)))
 
     @endpoint
     async def post(self) -> None:

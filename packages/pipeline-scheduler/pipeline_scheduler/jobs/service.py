@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -65,6 +66,9 @@ class JobService:
         self.default_timezone = default_timezone
         self.sources = PipelineSources(context.root)
         self.listing = JobListing(store, self.sources)
+        # Job lists are read on a thread of their own: glibc gives each thread its own heap, and the pages a
+        # 10,000-job list leaves there are reused by the next list instead of piling up in every pool thread.
+        self.list_reader = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-lists")
         self._lock = threading.RLock()
         self._target_problems: set[str] = set()
         self.repairs: deque[dict[str, Any]] = deque(maxlen=100)  # unreadable triggers rebuilt, for GET health
