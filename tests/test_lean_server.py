@@ -153,3 +153,15 @@ def test_an_idle_server_loads_the_runner_only_when_asked(tmp_path: Path) -> None
     assert report["idle"] == []
     assert "pipeline_scheduler.runner.registry" in report["after"]
     assert {"env", "lifetime", "os", "python"} <= set(report["plugins"])
+
+
+def test_each_sqlite_connection_caches_little(tmp_path: Path) -> None:
+    """Every pooled connection has its own page cache: SQLite's 2 MB each would hold megabytes at 10,000 jobs."""
+    from pipeline_scheduler.storage.tables import SQLITE_CACHE_KIB, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'scheduler.sqlite'}")
+    with engine.connect() as first, engine.connect() as second:
+        for connection in (first, second):
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+    assert SQLITE_CACHE_KIB < 2000
+    engine.dispose()

@@ -150,6 +150,12 @@ def insert_or_ignore(dialect: str, model: TableColumns, keys: list[str]) -> Any:
     return dialect_module.insert(model).on_conflict_do_nothing(index_elements=keys)
 
 
+# Page cache of each SQLite connection. SQLite's default (2 MB) fills up in every pooled connection once a
+# few thousand jobs are read: 3-4 MB more RSS at 10,000 jobs than this, where the pages come back from the
+# OS's file cache in microseconds (the tree's upper levels stay cached).
+SQLITE_CACHE_KIB = 256
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
     if url.startswith("sqlite"):
@@ -165,4 +171,5 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
