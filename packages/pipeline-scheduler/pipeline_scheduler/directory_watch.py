@@ -13,6 +13,7 @@ import os
 import select
 import struct
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ class DirectoryWatch:
         """``names``: only changes to these files count (``None``: any file of ``directory``)."""
         self._directory, self._names = directory, names
         self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._closing = threading.Lock()  # a nudge from another thread never writes to a closed (reused) fd
+        self._closed = False
         self._inotify = _inotify(directory)
         self._seen = self._signature()
 
@@ -56,15 +59,23 @@ class DirectoryWatch:
                 return False
 
     def nudge(self) -> None:
-        try:
-            os.write(self._wake_write, b"!")
-        except BlockingIOError:
-            pass  # a wake-up is pending already
+        """Wake the waiter; nothing once the watch is closed (its waiter has returned for good)."""
+        with self._closing:
+            if self._closed:
+                return
+            try:
+                os.write(self._wake_write, b"!")
+            except BlockingIOError:
+                pass  # a wake-up is pending already
 
     def close(self) -> None:
-        for fd in (self._wake_read, self._wake_write, self._inotify):
-            if fd is not None:
-                os.close(fd)
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            for fd in (self._wake_read, self._wake_write, self._inotify):
+                if fd is not None:
+                    os.close(fd)
 
     def _written(self) -> bool:
         """Read the pending events: did any concern the files watched?"""
