@@ -82,7 +82,7 @@ class JobListing:
                 full = not self._refresh(kept, fields, changed)
             if full:
                 self._reload(kept, fields)
-            return b'{"jobs":[' + b",".join(kept.fragments.values()) + b"]}"
+            return _joined(list(kept.fragments.values()))
 
     def _keep(self, fields: tuple[str, ...] | None) -> _KeptList:
         """The list kept for ``fields``, now the most recently asked (a new one when not kept yet)."""
@@ -132,6 +132,15 @@ class JobListing:
             self._pipelines[row.id] = (*source, stale)
             whole = splice_job(*row[2:], code_stale=stale)
         return (whole if fields is None else project_job(whole, fields)).encode()
+
+
+def _joined(fragments: list[bytes]) -> bytes:
+    """``{"jobs":[...]}`` in one allocation (at 10,000 jobs each copy of the list is 7 MB of fresh pages)."""
+    if not fragments:
+        return b'{"jobs":[]}'
+    fragments[0] = b'{"jobs":[' + fragments[0]
+    fragments[-1] = fragments[-1] + b"]}"
+    return b",".join(fragments)
 
 
 def _changed(sources: PipelineSources, verdicts: dict[tuple[str, str], bool], path: str, sha256: str) -> bool:
