@@ -75,7 +75,7 @@ rows = ["x" * 700 + str(index) for index in range(60_000)]  # a listing's worth 
 kept = rows[::50]  # a few stay alive among the freed: the heap cannot shrink by itself
 del rows
 freed = rss()
-release_freed_memory(40 << 20)
+release_freed_memory()
 print(json.dumps([freed, rss()]))
 """
 

@@ -14,14 +14,17 @@ import ctypes
 from functools import cache
 from typing import Any
 
-LARGE = 1 << 20  # bytes: below this, what a trim could return is not worth the call
+LARGE = 1 << 20  # bytes: blocks this large get mappings of their own; a smaller transient is not worth a trim
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 @cache
 def _libc() -> Any | None:
     """The C library the interpreter runs on, when it is glibc (it has ``malloc_trim``)."""
-    libc = ctypes.CDLL(None)
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # Windows has no "the process's own C library"
+        return None
     return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
@@ -32,8 +35,8 @@ def return_large_blocks_when_freed() -> None:
         libc.mallopt(M_MMAP_THRESHOLD, LARGE)
 
 
-def release_freed_memory(transient_bytes: int) -> None:
-    """After work that allocated about ``transient_bytes`` and freed them: return free pages to the system."""
+def release_freed_memory() -> None:
+    """After a large transient allocation (``LARGE`` or more) was freed: return free pages to the system."""
     libc = _libc()
-    if libc is not None and transient_bytes >= LARGE:
+    if libc is not None:
         libc.malloc_trim(0)

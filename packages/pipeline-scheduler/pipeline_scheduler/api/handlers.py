@@ -98,9 +98,7 @@ class SchedulerHandler(APIHandler):
         body = data if isinstance(data, (bytes, str)) else orjson.dumps(data)
         sent = self.finish(body)
         if len(body) >= LARGE:  # once written, what made it (rows, documents, copies) is freed: hand it back
-            size = len(body)
-            sent.add_done_callback(lambda _: asyncio.get_running_loop().run_in_executor(None, release_freed_memory,
-                                                                                         size))
+            sent.add_done_callback(lambda _: asyncio.get_running_loop().run_in_executor(None, release_freed_memory))
 
     async def reply_runs(self, job_id: str | None) -> None:
         """The run list, filtered by the query's ``status``, ``limit`` and ``before``."""

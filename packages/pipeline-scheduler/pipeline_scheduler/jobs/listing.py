@@ -24,6 +24,7 @@ from ..api.documents import jobs_list, project_job, splice_job
 from ..storage.store import Store
 from .pipeline_source import PipelineSources, recorded_source
 
+NO_JOB_YET = (float("-inf"), "")  # a (created_at, id) before every job's
 MAX_KEPT_LISTS = 8  # lists kept at once (whole, and the field lists a UI asks for); the least recently asked goes
 
 
@@ -34,7 +35,7 @@ class _KeptList:
         self.loaded = False
         self.changed: set[str] = set()
         self.fragments: dict[str, bytes] = {}  # job id -> its JSON, in the list's order
-        self.last: tuple[float, str] = (float("-inf"), "")  # (created_at, id) of the newest job added
+        self.last: tuple[float, str] = NO_JOB_YET  # (created_at, id) of the newest job added
 
 
 class JobListing:
@@ -96,7 +97,7 @@ class JobListing:
 
     def _reload(self, kept: _KeptList, fields: tuple[str, ...] | None) -> None:
         self._pipelines = {}
-        kept.fragments, kept.last = {}, _KeptList().last
+        kept.fragments, kept.last = {}, NO_JOB_YET
         for row in self._store.each_job_document(with_keys=True):
             kept.fragments[row.id] = self._fragment(row, fields)
             kept.last = (row.created_at, row.id)

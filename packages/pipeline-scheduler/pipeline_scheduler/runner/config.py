@@ -386,8 +386,6 @@ def load_config(config: str | Path | Mapping[str, Any], *, jobs_dir: str | Path 
     return MergedConfig(sections, origins, source, list(finder.used), files)
 
 
-
-
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
