@@ -36,7 +36,8 @@ def api(jp_fetch: Callable, jp_serverapp: Any) -> Callable:
     """``await api("POST", "jobs", {...})`` → ``(status, json)``; errors return their status and body."""
 
     async def call(method: str, path: str, body: Any = None, *, raw: bytes | None = None, **params: Any) -> tuple[int, Any]:
-        kwargs: dict[str, Any] = {"method": method}
+        # pytest-jupyter gives up after 20 s; a synchronous notebook run on a loaded CI machine may take longer
+        kwargs: dict[str, Any] = {"method": method, "request_timeout": 120}
         if params:
             kwargs["params"] = {key: str(value) for key, value in params.items()}
         if raw is not None:

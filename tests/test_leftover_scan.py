@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from pipeline_scheduler.execution.orphans import RUN_MARKER, LeftoverSweeper, _marked_since
+from pipeline_scheduler.execution.orphans import RUN_MARKER, START_TIME_TOLERANCE, LeftoverSweeper, _marked_since
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -39,7 +39,7 @@ def processes():
 def test_the_scan_finds_the_marked_processes_started_since(processes) -> None:
     old = sleeper("run-a")
     processes.append(old)
-    time.sleep(2.2)  # start times have clock-tick resolution and the scan allows one second
+    time.sleep(START_TIME_TOLERANCE + 2)  # the scan allows for the boot time's whole seconds
     since = time.time()
     cold, stamped, other, unmarked = sleeper("run-a"), sleeper("run-b" + " " * 40), sleeper("run-c"), sleeper(None)
     processes += [cold, stamped, other, unmarked]

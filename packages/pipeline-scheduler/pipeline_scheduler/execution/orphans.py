@@ -32,7 +32,9 @@ from ..batches import batch_after
 log = logging.getLogger(__name__)
 
 RUN_MARKER = "PIPELINE_SCHEDULER_RUN"
-START_TIME_TOLERANCE = 0.05  # seconds: psutil's start times come from clock ticks
+# seconds: a start time is boot time + clock ticks, and the kernel's boot time (whole seconds, recomputed
+# from the wall clock) moves by a second when the clock is adjusted, so two readings may differ by 1 s
+START_TIME_TOLERANCE = 1.05
 GRACE_SECONDS = 3.0
 SWEEP_BATCH = 1000
 GATHER_SECONDS = 0.15  # a pass waits this long for other runs to end, so that a stream of runs shares passes
@@ -122,42 +124,46 @@ class LeftoverSweeper:
 
 
 def _marked_since(execution_ids: set[str], since: float) -> Iterator[psutil.Process]:
-    """Processes started since ``since`` (less a second: start times come from clock ticks) that carry
+    """Processes started since ``since`` (less :data:`START_TIME_TOLERANCE`) that carry
     one of the markers. From ``/proc`` directly where there is one: a pass then costs one small read
     per process and one environment read per recent process, instead of psutil objects for all."""
     if not os.path.isdir(PROC):
         for process in psutil.process_iter(["create_time"]):
             try:
-                if process.info["create_time"] + 1 >= since and marker_of(process) in execution_ids:
+                if process.info["create_time"] + START_TIME_TOLERANCE >= since and marker_of(process) in execution_ids:
                     yield process
             except (psutil.Error, OSError):
                 continue
         return
-    for pid, started in _proc_start_times():
-        if started + 1 < since:
+    boot, ticks_per_second = psutil.boot_time(), _clock_ticks()
+    for pid, ticks in _proc_start_ticks():
+        if boot + ticks / ticks_per_second + START_TIME_TOLERANCE < since:
             continue
         try:
             if _proc_marker(pid) in execution_ids:
                 process = psutil.Process(pid)
-                if abs(process.create_time() - started) <= START_TIME_TOLERANCE:  # not a pid reused since
+                if _start_ticks(pid) == ticks:  # the same process, not a pid reused since it was read
                     yield process
         except (psutil.Error, OSError):
             continue
 
 
-def _proc_start_times() -> Iterator[tuple[int, float]]:
-    """``(pid, start time)`` of every process, as psutil computes start times (boot time + ticks)."""
-    boot, ticks = psutil.boot_time(), _clock_ticks()
+def _proc_start_ticks() -> Iterator[tuple[int, int]]:
+    """``(pid, start time in clock ticks since boot)`` of every process: exact, unlike boot-time-based times."""
     with os.scandir(PROC) as entries:
         for entry in entries:
             if not entry.name.isdigit():
                 continue
             try:
-                data = _read(f"{PROC}/{entry.name}/stat")
+                yield int(entry.name), _start_ticks(int(entry.name))
             except OSError:  # it ended meanwhile
                 continue
-            fields = data[data.rfind(b")") + 2:].split()  # the command name may hold spaces and parentheses
-            yield int(entry.name), boot + int(fields[19]) / ticks  # field 22 of proc(5): starttime
+
+
+def _start_ticks(pid: int) -> int:
+    data = _read(f"{PROC}/{pid}/stat")
+    fields = data[data.rfind(b")") + 2:].split()  # the command name may hold spaces and parentheses
+    return int(fields[19])  # field 22 of proc(5): starttime
 
 
 def _proc_marker(pid: int) -> str | None:
