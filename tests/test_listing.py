@@ -47,3 +47,24 @@ async def test_fires_move_next_run_time_in_the_list(api, write_script) -> None:
         return current["next_run_time"] != first and current["last_run"] is not None
     await wait_for(moved, 10)
     await api("POST", f"jobs/{job['id']}/pause")
+
+
+async def test_the_list_stays_right_through_rewrites_of_its_file(api, write_script, jp_root_dir) -> None:
+    """A job with 200 KB of code renamed again and again: its stale copies soon outweigh the live list,
+    the kept list's file is rewritten, and the list still matches every job, in order."""
+    write_script("job.py", "print('x')\n")
+    code = "x = 1\n" + "# filler\n" * 22_000
+    _, big = await api("POST", "jobs", {"name": "big", "python_code": code, "schedule_type": "manual"})
+    _, small = await api("POST", "jobs", {"name": "small", "pipeline_path": "job.py", "schedule_type": "manual"})
+    before = set((jp_root_dir / ".amphi").iterdir())
+    for round_ in range(12):
+        await api("PUT", f"jobs/{big['id']}", {"name": f"big {round_}"})
+        await api("PUT", f"jobs/{small['id']}", {"name": f"small {round_}"})
+        jobs = await listed(api)
+        assert [job["name"] for job in jobs] == [f"big {round_}", f"small {round_}"]
+        assert jobs[0]["python_code"] == code
+        compact = (await api("GET", "jobs", fields="id,name"))[1]["jobs"]
+        assert compact == [{"id": big["id"], "name": f"big {round_}"}, {"id": small["id"], "name": f"small {round_}"}]
+    for job in await listed(api):
+        assert job == (await api("GET", f"jobs/{job['id']}"))[1]
+    assert set((jp_root_dir / ".amphi").iterdir()) == before  # the kept lists' file has no name

@@ -2,8 +2,8 @@
 
 Rendering 10,000 jobs from the database takes about 0.1 s, yet between two requests usually only a
 few jobs change: a fire moves one job's next run time, a run changes one job's last run. So each
-job's JSON is kept (as bytes, in the list's order) and only the jobs marked changed are read again;
-the list is joined for each request (a few ms; keeping it joined too would hold as much again).
+job's JSON is kept (in a :class:`FragmentFile`, out of the heap, in the list's order) and only the
+jobs marked changed are read again; the list is joined for each request (a few ms).
 A new job goes at the end (the list is oldest first); one that does not belong there (created on a
 server whose clock is behind) has the whole list read again.
 A listing cut down to some fields (``GET jobs?fields=...``, the sidebar's) is kept the same way.
@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..api.documents import jobs_list, project_job, splice_job
 from ..storage.store import Store
+from .fragment_file import FragmentFile
 from .pipeline_source import PipelineSources, recorded_source
 
 NO_JOB_YET = (float("-inf"), "")  # a (created_at, id) before every job's
@@ -31,16 +33,43 @@ MAX_KEPT_LISTS = 8  # lists kept at once (whole, and the field lists a UI asks f
 class _KeptList:
     """Every job's JSON (cut down to one field list, or whole), in the list's order, and what changed since."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None) -> None:
         self.loaded = False
         self.changed: set[str] = set()
-        self.fragments: dict[str, bytes] = {}  # job id -> its JSON, in the list's order
+        self.file = FragmentFile(directory)
+        self.fragments: dict[str, int] = {}  # job id -> where its JSON is in the file, in the list's order
         self.last: tuple[float, str] = NO_JOB_YET  # (created_at, id) of the newest job added
+
+    def put(self, job_id: str, fragment: bytes) -> None:
+        """Keep ``fragment`` for ``job_id``: in its place when the job is listed already, at the end otherwise."""
+        replaced = self.fragments.get(job_id)
+        if replaced is not None:
+            self.file.forget(replaced)
+        self.fragments[job_id] = self.file.append(fragment)
+
+    def drop(self, job_id: str) -> None:
+        location = self.fragments.pop(job_id, None)
+        if location is not None:
+            self.file.forget(location)
+
+    def restart(self, directory: Path | None) -> None:
+        """Forget every job (before reading the list again)."""
+        self.file.close()
+        self.file, self.fragments, self.last = FragmentFile(directory), {}, NO_JOB_YET
+
+    def joined(self) -> bytes:
+        """The list's JSON; the file is rewritten in order when it holds more stale fragments than live ones."""
+        job_ids = list(self.fragments)
+        views = self.file.views(list(self.fragments.values()))
+        if self.file.wasteful():
+            self.fragments = dict(zip(job_ids, self.file.rewrite(views)))
+        return _joined(views)
 
 
 class JobListing:
-    def __init__(self, store: Store, sources: PipelineSources) -> None:
+    def __init__(self, store: Store, sources: PipelineSources, directory: Path | None = None) -> None:
         self._store = store
+        self._directory = directory  # where the kept lists' file goes (the system's temporary directory if None)
         self._sources = sources
         self._pipelines: dict[str, tuple[str, str, bool]] = {}  # job id -> (pipeline, its hash, code_stale shown)
         self._render_lock = threading.Lock()  # one rebuild at a time
@@ -83,23 +112,23 @@ class JobListing:
                 full = not self._refresh(kept, fields, changed)
             if full:
                 self._reload(kept, fields)
-            return _joined(list(kept.fragments.values()))
+            return kept.joined()
 
     def _keep(self, fields: tuple[str, ...] | None) -> _KeptList:
         """The list kept for ``fields``, now the most recently asked (a new one when not kept yet)."""
         kept = self._kept.pop(fields, None)
         if kept is None:
-            kept = _KeptList()
+            kept = _KeptList(self._directory)
             if len(self._kept) >= MAX_KEPT_LISTS:
-                self._kept.popitem(last=False)
+                self._kept.popitem(last=False)[1].file.close()
         self._kept[fields] = kept
         return kept
 
     def _reload(self, kept: _KeptList, fields: tuple[str, ...] | None) -> None:
         self._pipelines = {}
-        kept.fragments, kept.last = {}, NO_JOB_YET
+        kept.restart(self._directory)
         for row in self._store.each_job_document(with_keys=True):
-            kept.fragments[row.id] = self._fragment(row, fields)
+            kept.put(row.id, self._fragment(row, fields))
             kept.last = (row.created_at, row.id)
 
     def _refresh(self, kept: _KeptList, fields: tuple[str, ...] | None, job_ids: set[str]) -> bool:
@@ -109,17 +138,17 @@ class JobListing:
         for job_id in job_ids:
             row = rows.get(job_id)
             if row is None:
-                kept.fragments.pop(job_id, None)
+                kept.drop(job_id)
                 self._pipelines.pop(job_id, None)
             elif job_id in kept.fragments:
-                kept.fragments[job_id] = self._fragment(row, fields)  # keeps its place
+                kept.put(job_id, self._fragment(row, fields))  # keeps its place
             else:
                 added.append(row)
         for row in sorted(added, key=lambda row: (row.created_at, row.id)):
             if (row.created_at, row.id) <= kept.last:
                 return False
             kept.last = (row.created_at, row.id)
-            kept.fragments[row.id] = self._fragment(row, fields)
+            kept.put(row.id, self._fragment(row, fields))
         return True
 
     def _fragment(self, row: Any, fields: tuple[str, ...] | None) -> bytes:
@@ -135,13 +164,14 @@ class JobListing:
         return (whole if fields is None else project_job(whole, fields)).encode()
 
 
-def _joined(fragments: list[bytes]) -> bytes:
+def _joined(fragments: Sequence[bytes | memoryview]) -> bytes:
     """``{"jobs":[...]}`` in one allocation (at 10,000 jobs each copy of the list is 7 MB of fresh pages)."""
     if not fragments:
         return b'{"jobs":[]}'
-    fragments[0] = b'{"jobs":[' + fragments[0]
-    fragments[-1] = fragments[-1] + b"]}"
-    return b",".join(fragments)
+    parts = list(fragments)
+    parts[0] = b'{"jobs":[' + parts[0]
+    parts[-1] = bytes(parts[-1]) + b"]}"
+    return b",".join(parts)
 
 
 def _changed(sources: PipelineSources, verdicts: dict[tuple[str, str], bool], path: str, sha256: str) -> bool:

@@ -65,7 +65,7 @@ class JobService:
         self._context = context
         self.default_timezone = default_timezone
         self.sources = PipelineSources(context.root)
-        self.listing = JobListing(store, self.sources)
+        self.listing = JobListing(store, self.sources, context.state_dir)
         # Job lists are read on a thread of their own: glibc gives each thread its own heap, and the pages a
         # 10,000-job list leaves there are reused by the next list instead of piling up in every pool thread.
         self.list_reader = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-lists")
