@@ -31,6 +31,24 @@ async def test_success_triggers_the_dependent_job(api, write_script) -> None:
     assert runs[0]["triggered_by"] == "trigger"
 
 
+async def test_a_job_made_to_wait_after_its_upstream_ran_is_triggered_by_the_next_run(api, write_script) -> None:
+    """The jobs others wait for are kept between runs: a job that starts waiting later still fires."""
+    upstream = await make(api, write_script, "extract")
+    await api("POST", f"run/{upstream['id']}")  # nobody waits for it yet
+    await asyncio.sleep(0.5)
+    downstream = await make(api, write_script, "load", schedule_type="trigger",
+                            trigger_conditions=[{"job_id": upstream["id"], "on": "success"}])
+    await api("POST", f"run/{upstream['id']}")
+    runs = await wait_for(lambda: runs_of(api, downstream["id"]), 10)
+    assert len(runs) == 1 and runs[0]["triggered_by"] == "trigger"
+    other = await make(api, write_script, "other")
+    status, _ = await api("PUT", f"jobs/{downstream['id']}", {"trigger_conditions": [{"job_id": other["id"]}]})
+    assert status == 200
+    await api("POST", f"run/{upstream['id']}")  # no longer waited for
+    await asyncio.sleep(1)
+    assert len(await runs_of(api, downstream["id"])) == 1
+
+
 async def test_failure_condition_and_no_fire_on_the_other_outcome(api, write_script) -> None:
     flaky = await make(api, write_script, "flaky", exit_code=1)
     alert = await make(api, write_script, "alert", schedule_type="trigger",

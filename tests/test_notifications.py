@@ -116,6 +116,22 @@ async def test_a_success_after_a_failure_is_a_recovery(api, write_script, webhoo
     assert len(webhook.received) == count
 
 
+async def test_a_destination_added_after_runs_is_told_of_the_next_one(api, write_script, webhook: Webhook,
+                                                                     mailbox: Mailbox) -> None:
+    """A job without destinations of its own reaches only the server's; once it names one, its next
+    run is sent there too (the settings a run ran with come from the job as saved)."""
+    write_script("quiet.py", "raise SystemExit(2)\n")
+    _, job = await api("POST", "jobs", {"name": "quiet", "pipeline_path": "quiet.py", "schedule_type": "manual"})
+    count, mails = len(webhook.received), len(mailbox.messages)
+    await api("POST", f"run/{job['id']}")
+    assert [mail["Subject"] for mail in await wait_for(lambda: _after(mailbox.messages, mails))] == ["quiet failed"]
+    await api("PUT", f"jobs/{job['id']}", {"notify": [{"url": webhook.url}]})
+    _, result = await api("POST", f"run/{job['id']}")
+    hook = await wait_for(lambda: _after(webhook.received, count))
+    assert [message["title"] for message in hook] == ["quiet failed"]
+    assert f"pipeline-scheduler/runs/{result['run_id']}" in hook[0]["message"]
+
+
 async def _titles(webhook: Webhook, title: str) -> bool:
     return any(message["title"] == title for message in webhook.received)
 

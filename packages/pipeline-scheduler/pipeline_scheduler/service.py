@@ -231,7 +231,8 @@ class PipelineScheduler:
         if self.runs.shared and not shared:
             self.jobs.listing.mark()
             self.runs.forget_all()
-        self.jobs.listing.shared = self.runs.shared = shared
+            self.dependencies.forget()
+        self.jobs.listing.shared = self.runs.shared = self.dependencies.shared = shared
         if shared:
             self.scheduler.wakeup()
         if self._counts_stale or shared:  # other servers change jobs without telling this one

@@ -60,11 +60,15 @@ class Notifier:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-notify")
 
     def on_event(self, event: dict[str, Any]) -> None:
-        """Event listener: a run that ended for good is considered for notifications."""
+        """Event listener: a run that ended for good is considered for notifications (without a thread
+        hop when the settings its job ran with, carried by the event, ask for none)."""
         run = event.get("run") or {}
         if (event.get("type") == "run" and event.get("origin") != "remote"
                 and run.get("status") in ("success", "failure", "timed_out") and not run.get("retry_at")):
-            self._pool.submit(self._consider, run)
+            spec = event.get("spec")
+            if spec is not None and not self._settings.urls and not spec.get("notify"):
+                return
+            self._pool.submit(self._consider, run, spec)
 
     def stop(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
@@ -73,10 +77,11 @@ class Notifier:
         """Wait until the notifications asked for so far are sent."""
         self._pool.submit(lambda: None).result(timeout)
 
-    def _consider(self, run: dict[str, Any]) -> None:
+    def _consider(self, run: dict[str, Any], spec: dict[str, Any] | None) -> None:
         try:
-            job = self._store.job_specs([run["job_id"]]).get(run["job_id"])
-            spec = job.spec if job is not None and isinstance(job.spec, dict) else {}
+            if spec is None:
+                job = self._store.job_specs([run["job_id"]]).get(run["job_id"])
+                spec = job.spec if job is not None and isinstance(job.spec, dict) else {}
             targets = [(url, set(on)) for url, on in self._targets(spec)]
             if not targets:
                 return

@@ -622,7 +622,8 @@ class RunManager:
             if following is not None:
                 self._ready.put(following)
         document = run_document(row)
-        self._events.publish({"type": "run", "run": document})  # listeners hear of the end before waiters
+        # listeners hear of the end before waiters, with the settings the run ran with (not sent to clients)
+        self._events.publish({"type": "run", "run": document, "spec": run.spec})
         if delay is not None:
             self._retries.add(_attempt_after(row, row["retry_at"]))
         run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))

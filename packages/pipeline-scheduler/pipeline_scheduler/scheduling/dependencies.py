@@ -1,7 +1,8 @@
 """Jobs that run when other jobs finish (``schedule_type: trigger``).
 
-A finished run costs one indexed lookup of the jobs that depend on its job; the evaluation runs on
-its own thread so the finishing run never waits for it. Evaluations run one at a time and each
+A finished run of a job that no job depends on costs a set lookup (the jobs some job waits for are
+kept until a job changes, unless other servers change jobs too); any other costs one indexed lookup
+of the jobs that depend on its job, on a thread of its own so the finishing run never waits for it. Evaluations run one at a time and each
 waits until the run it asks for is recorded, so the next one sees it; the run's fire key names the
 upstream runs that completed the condition, so two evaluations (or two servers) that see the same
 finished upstream runs record one run.
@@ -30,15 +31,27 @@ class DependencyTrigger:
         self._store = store
         self._submit = submit
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline-scheduler-dependencies")
+        self._upstreams: frozenset[str] | None = None  # the jobs some job waits for; None: read them again
+        self._upstreams_version = 0
+        self.shared = False  # other servers change jobs too: the kept upstreams may be stale
 
     def on_event(self, event: Event) -> None:
-        """Event listener: hand finished runs to the evaluation thread (a run that will be retried has
-        not finished yet as far as the jobs waiting for it are concerned; a run of another server is
-        that server's to evaluate)."""
+        """Event listener: hand finished runs of jobs that others wait for to the evaluation thread (a
+        run that will be retried has not finished yet as far as the jobs waiting for it are concerned;
+        a run of another server is that server's to evaluate)."""
+        if event.get("type") == "job":
+            self.forget()
+            return
         run = event.get("run") or {}
         if (event.get("type") == "run" and event.get("origin") != "remote" and run.get("status") in ("success", "failure")
                 and not run.get("retry_at")):
-            self._pool.submit(self._evaluate, run["job_id"], run["id"], run["status"])
+            upstreams = self._upstreams
+            if upstreams is None or self.shared or run["job_id"] in upstreams:
+                self._pool.submit(self._evaluate, run["job_id"], run["id"], run["status"])
+
+    def forget(self) -> None:
+        """Jobs changed: read the jobs others wait for again at the next finished run."""
+        self._upstreams, self._upstreams_version = None, self._upstreams_version + 1
 
     def drain(self, timeout: float = 60.0) -> None:
         """Wait until the evaluations asked for so far are done (they run one at a time, in order)."""
@@ -49,6 +62,11 @@ class DependencyTrigger:
 
     def _evaluate(self, upstream_id: str, upstream_run: int, outcome: str) -> None:
         try:
+            if self._upstreams is None:
+                version = self._upstreams_version
+                upstreams = frozenset(self._store.upstream_ids())
+                if version == self._upstreams_version:  # no job changed while they were read
+                    self._upstreams = upstreams
             downstream_ids = self._store.dependents(upstream_id)
             jobs = self._store.job_specs(downstream_ids) if downstream_ids else {}
             for job in jobs.values():

@@ -137,6 +137,11 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.scalars(DEPENDENTS, {"_job_id": upstream_id}))
 
+    def upstream_ids(self) -> list[str]:
+        """Every job some job waits for."""
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(DependencyRow.upstream_id).distinct()))
+
     def upstreams(self, downstream_ids: Iterable[str]) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.scalars(select(DependencyRow.upstream_id).distinct()
