@@ -189,8 +189,7 @@ class RunNowHandler(SchedulerHandler):
     @endpoint
     async def post(self, job_id: str) -> None:
         overrides = await self.run_overrides(job_id, self.run_request().parameters)
-        accepted = await asyncio.wrap_future(self.scheduler.runs.submit(job_id, "manual", overrides=overrides))
-        outcome = await asyncio.wrap_future(accepted.finished)
+        outcome = await asyncio.wrap_future(self.scheduler.runs.submit_to_end(job_id, "manual", overrides))
         run = outcome.run
         output = outcome.whole_log if outcome.whole_log is not None else await self.call(read_log_end, run["log_path"])
         self.reply({"success": run["status"] == "success", "output": output, "error": run["error"],

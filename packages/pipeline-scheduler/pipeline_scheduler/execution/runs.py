@@ -169,6 +169,13 @@ def read_tail(path: Path | None, size: int) -> tuple[str, bool]:
     return data.decode("utf-8", errors="replace"), length <= size
 
 
+def _pass_on(done: Future, to: Future) -> None:
+    if done.exception() is not None:
+        to.set_exception(done.exception())
+    else:
+        to.set_result(done.result())
+
+
 def _attempt_after(run: Any, due: float) -> Attempt:
     """The attempt that follows ``run`` (a row or a mapping of one), due at ``due``."""
     get = run.get if isinstance(run, dict) else lambda key: getattr(run, key)
@@ -279,6 +286,20 @@ class RunManager:
         (``Accepted.run`` is ``None`` when the job already has a run with fire key ``key``).
         ``overrides`` replace fields of the job for this run only (checked by the caller)."""
         return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), fire_key=key, overrides=overrides))
+
+    def submit_to_end(self, job_id: str, triggered_by: str, overrides: dict[str, Any] | None = None) -> Future:
+        """:meth:`submit`, as one future of the run's :class:`Outcome`: a caller waiting for the end
+        is woken once, not also when the run is recorded."""
+        ended: Future = Future()
+
+        def recorded(accepted: Future) -> None:
+            if accepted.exception() is not None:
+                ended.set_exception(accepted.exception())
+            else:
+                accepted.result().finished.add_done_callback(lambda finished: _pass_on(finished, ended))
+
+        self.submit(job_id, triggered_by, overrides=overrides).add_done_callback(recorded)
+        return ended
 
     def fire(self, job_id: str, instants: list[float], *, missed: bool = False,
              uncounted: tuple[int, float, float] | None = None) -> Future:
