@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +38,19 @@ class _KeptList:
         self.changed: set[str] = set()
         self.file = FragmentFile(directory)
         self.fragments: dict[str, int] = {}  # job id -> where its JSON is in the file, in the list's order
+        self._spans: list[tuple[int, int]] | None = None  # where the list lies in the file, until it changes
         self.last: tuple[float, str] = NO_JOB_YET  # (created_at, id) of the newest job added
 
     def put(self, job_id: str, fragment: bytes) -> None:
         """Keep ``fragment`` for ``job_id``: in its place when the job is listed already, at the end otherwise."""
+        self._spans = None
         replaced = self.fragments.get(job_id)
         if replaced is not None:
             self.file.forget(replaced)
-        self.fragments[job_id] = self.file.append(fragment)
+        self.fragments[job_id] = self.file.append(fragment + b",")  # ready to join
 
     def drop(self, job_id: str) -> None:
+        self._spans = None
         location = self.fragments.pop(job_id, None)
         if location is not None:
             self.file.forget(location)
@@ -55,15 +58,20 @@ class _KeptList:
     def restart(self, directory: Path | None) -> None:
         """Forget every job (before reading the list again)."""
         self.file.close()
-        self.file, self.fragments, self.last = FragmentFile(directory), {}, NO_JOB_YET
+        self.file, self.fragments, self.last, self._spans = FragmentFile(directory), {}, NO_JOB_YET, None
 
     def joined(self) -> bytes:
-        """The list's JSON; the file is rewritten in order when it holds more stale fragments than live ones."""
-        job_ids = list(self.fragments)
-        views = self.file.views(list(self.fragments.values()))
-        if self.file.wasteful():
-            self.fragments = dict(zip(job_ids, self.file.rewrite(views)))
-        return _joined(views)
+        """The list's JSON; the file is rewritten in the list's order when the list lies in many
+        pieces of it or among many stale fragments."""
+        if self._spans is None:
+            self._spans = self.file.spans(list(self.fragments.values()))
+            if self.file.untidy(len(self._spans)):
+                self.fragments = dict(zip(self.fragments, self.file.rewrite(list(self.fragments.values()))))
+                self._spans = self.file.spans(list(self.fragments.values()))
+        if not self._spans:
+            return b'{"jobs":[]}'
+        start, end = self._spans[-1]
+        return self.file.joined([*self._spans[:-1], (start, end - 1)], b'{"jobs":[', b"]}")  # not the last comma
 
 
 class JobListing:
@@ -162,16 +170,6 @@ class JobListing:
             self._pipelines[row.id] = (*source, stale)
             whole = splice_job(*row[2:], code_stale=stale)
         return (whole if fields is None else project_job(whole, fields)).encode()
-
-
-def _joined(fragments: Sequence[bytes | memoryview]) -> bytes:
-    """``{"jobs":[...]}`` in one allocation (at 10,000 jobs each copy of the list is 7 MB of fresh pages)."""
-    if not fragments:
-        return b'{"jobs":[]}'
-    parts = list(fragments)
-    parts[0] = b'{"jobs":[' + parts[0]
-    parts[-1] = bytes(parts[-1]) + b"]}"
-    return b",".join(parts)
 
 
 def _changed(sources: PipelineSources, verdicts: dict[tuple[str, str], bool], path: str, sha256: str) -> bool:
