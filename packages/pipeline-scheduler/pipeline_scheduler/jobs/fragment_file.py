@@ -2,11 +2,11 @@
 
 At 10,000 jobs the JSON kept for ``GET jobs`` is 10 MB. Held as bytes objects it stays in the
 server's resident memory for good; written to a file it sits in the page cache, which the system
-reclaims under pressure, and a request reads it back with one ``pread``. The file is created
-unlinked (it disappears with the process) and is append-only: a changed fragment is written again at
-the end. Fragments asked for in the order they lie in the file come back as one piece, so the file
-is rewritten in the order asked once it is scattered into many pieces or holds more stale bytes than
-live ones.
+reclaims under pressure, and a request copies it once from the file's pages (mapped for that copy
+only). The file is created unlinked (it disappears with the process) and is append-only: a changed
+fragment is written again at the end. Fragments asked for in the order they lie in the file are one
+span to copy, so the file is rewritten in the order asked once they lie in many spans or among more
+stale bytes than live ones.
 """
 
 from __future__ import annotations
