@@ -2,10 +2,10 @@
 
 A finished run of a job that no job depends on costs a set lookup (the jobs some job waits for are
 kept until a job changes, unless other servers change jobs too); any other costs one indexed lookup
-of the jobs that depend on its job, on a thread of its own so the finishing run never waits for it. Evaluations run one at a time and each
-waits until the run it asks for is recorded, so the next one sees it; the run's fire key names the
-upstream runs that completed the condition, so two evaluations (or two servers) that see the same
-finished upstream runs record one run.
+of the jobs that depend on its job, on a thread of its own so the finishing run never waits for it.
+Evaluations run one at a time and each waits until the run it asks for is recorded, so the next one
+sees it; the run's fire key names the upstream runs that completed the condition, so two evaluations
+(or two servers) that see the same finished upstream runs record one run.
 """
 
 from __future__ import annotations
