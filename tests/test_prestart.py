@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -124,6 +125,84 @@ def test_multiprocessing_pickle_inspect_and_warnings_see_the_script(prestarter: 
     cold = run(None, script, tmp_path, "cold")
     assert warm == cold
     assert warm[0] == 0 and "[1, 4, 9]\nTrue def square(x):" in warm[1] and "UserWarning: careful" in warm[1]
+
+
+AT_EXIT = """import atexit, logging, sys, threading, time, weakref
+import exit_helper
+class Loud:
+    def __init__(self, name):
+        self.name = name
+    def __del__(self):
+        print("del", self.name, flush=True)
+unclosed = open("unclosed.txt", "w")
+unclosed.write("buffered, never closed")
+logging.basicConfig(filename="run.log", level=logging.INFO)
+logging.info("logged, never flushed by hand")
+atexit.register(print, "atexit first registered")
+atexit.register(lambda: 1 / 0)
+atexit.register(print, "atexit last registered")
+weakref.finalize(Loud("finalized"), print, "finalizer")
+def late():
+    time.sleep(0.2)
+    print("non-daemon thread done", flush=True)
+threading.Thread(target=late).start()
+threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+zed, _hidden, apple = Loud("zed"), Loud("_hidden"), Loud("apple")
+helper = exit_helper.Helper("in __main__")
+print("main done")
+"""
+HELPER = """class Helper:
+    def __init__(self, name):
+        self.name = name
+    def __del__(self):
+        print("del helper", self.name)
+kept = Helper("kept by its module")
+"""
+
+
+@pytest.mark.parametrize(("tail", "expected_code"), [
+    ("", 0),
+    ("def fail():\n    doomed = Loud('in the failing frame')\n    raise ValueError('late')\nfail()\n", 1),
+    ("raise SystemExit('with a message')\n", 1),
+    ("sys.exit(None)\n", 0),
+    ("sys.exit(True)\n", 1),
+    ("sys.exit(-1)\n", 255),
+    ("sys.exit(256 + 7)\n", 7),
+    ("sys.stdout = open('elsewhere.txt', 'w')\nprint('to a replaced stdout')\n", 0),
+    ("import ctypes\nctypes.CDLL(None).printf(b'from C stdio\\n')\n", 0),
+    ("raise KeyboardInterrupt\n", -2),
+])
+def test_a_warm_run_exits_as_a_cold_run_does(prestarter: Prestarter, tmp_path: Path, tail: str,
+                                              expected_code: int) -> None:
+    """Threads, atexit, finalizers, objects' __del__, buffered files left open, logging, exit codes and
+    C-level output: what an interpreter's exit does, a warm run's (which skips the interpreter's
+    teardown of its start-up modules) does too, in the same order."""
+    results = []
+    for mode, pool in (("warm", prestarter), ("cold", None)):
+        work = tmp_path / mode
+        work.mkdir()
+        (work / "exit_helper.py").write_text(HELPER)
+        script = work / "exits.py"
+        script.write_text(AT_EXIT + tail)
+        code, output = run(pool, script, work, "out", cwd=work)
+        files = {name: (work / name).read_text() for name in ("unclosed.txt", "run.log", "elsewhere.txt")
+                 if (work / name).exists()}
+        output = re.sub(r"0x[0-9a-f]+", "0x…", output.replace(str(work), "<dir>"))
+        teardown = sorted(line for line in output.splitlines() if line.startswith("del ") and line != "del finalized")
+        before = "".join(line for line in output.splitlines(keepends=True) if line[:-1] not in teardown)
+        results.append((code, before, teardown, files))  # no order among the __del__ calls of the teardown
+    assert results[0] == results[1]
+    code, before, teardown, files = results[0]
+    assert code == expected_code, before
+    assert files["unclosed.txt"] == "buffered, never closed" and "logged, never flushed" in files["run.log"]
+    assert output.index("del finalized") < output.index("main done")
+    printed = before + files.get("elsewhere.txt", "")  # where print() wrote once the script replaced sys.stdout
+    assert printed.index("non-daemon thread done") < printed.index("atexit last registered") < printed.index(
+        "atexit first registered")
+    assert output.rindex("atexit") < min(output.index(line) for line in teardown)
+    assert "finalizer" in before and "ZeroDivisionError" in before
+    assert {"del zed", "del _hidden", "del apple", "del helper in __main__", "del helper kept by its module"} <= set(
+        teardown)
 
 
 def test_a_syntax_error_is_reported_by_a_fresh_interpreter(prestarter: Prestarter, tmp_path: Path) -> None:
