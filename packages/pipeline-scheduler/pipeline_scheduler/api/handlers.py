@@ -66,12 +66,19 @@ class SchedulerHandler(APIHandler):
         return self.settings["pipeline_scheduler"]
 
     async def call(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Run blocking service work (database, processes) in a thread."""
-        return await asyncio.to_thread(function, *args, **kwargs)
+        """Run blocking service work (database, processes) in a thread, once the runs that have ended are
+        written (see :meth:`RunManager.settle`)."""
+        return await asyncio.to_thread(self._settled, function, *args, **kwargs)
 
     async def read_list(self, function: Callable, *args: Any) -> Any:
-        """Read a job list on the list reader's thread (see :class:`JobService`)."""
-        return await asyncio.get_running_loop().run_in_executor(self.scheduler.jobs.list_reader, function, *args)
+        """Read a job list on the list reader's thread (see :class:`JobService`), once the runs that have
+        ended are written."""
+        return await asyncio.get_running_loop().run_in_executor(self.scheduler.jobs.list_reader, self._settled,
+                                                                function, *args)
+
+    def _settled(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
+        self.scheduler.runs.settle()
+        return function(*args, **kwargs)
 
     def payload(self) -> Any:
         body = self.request.body or b""

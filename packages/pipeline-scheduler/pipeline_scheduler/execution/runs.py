@@ -93,7 +93,10 @@ class ActiveRun:
     retry_of: int | None = None  # the first attempt's run id
     log_dropped: int = 0  # bytes dropped from its log so far (max_log_bytes)
     warning: str | None = None  # what it started with (its pipeline changed since its code was generated)
-    finished: Future = field(default_factory=Future)
+    ended: Future = field(default_factory=Future)  # its Outcome once known, before it is written (see settle)
+    recorded: threading.Event | None = None  # set once recorded, when it went to a worker before (see _accept)
+    unrecorded: bool = False  # its record failed: the caller heard why, and the run must not go on
+    finished: Future = field(default_factory=Future)  # its Outcome once written and announced
 
     def row(self) -> dict[str, Any]:
         return {"id": self.run_id, "job_id": self.job_id, "job_name": self.job_name,
@@ -110,10 +113,12 @@ class ActiveRun:
 @dataclass
 class Accepted:
     """What :meth:`RunManager.submit` resolves to: the run as recorded (``None``: its fire key was
-    recorded before, by a retry or another server), and a future of its :class:`Outcome`."""
+    recorded before, by a retry or another server), and futures of its :class:`Outcome`: ``ended``
+    as soon as it is known, ``finished`` once it is written and announced."""
 
     run: dict[str, Any] | None
     finished: Future
+    ended: Future
 
 
 @dataclass(frozen=True)
@@ -231,6 +236,8 @@ class RunManager:
         self._ready: queue.SimpleQueue[ActiveRun | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._active: dict[int, ActiveRun] = {}
+        self._finishing: set[int] = set()  # runs that ended and are not written yet (see settle)
+        self._settled = threading.Condition()
         self._per_job: dict[str, list[ActiveRun]] = defaultdict(list)
         self._waiting: dict[str, deque[ActiveRun]] = defaultdict(deque)
         self._threads: list[threading.Thread] = []
@@ -288,7 +295,8 @@ class RunManager:
         return self._enqueue(_Request(job_id, triggered_by, time.time(), Future(), fire_key=key, overrides=overrides))
 
     def submit_to_end(self, job_id: str, triggered_by: str, overrides: dict[str, Any] | None = None) -> Future:
-        """:meth:`submit`, as one future of the run's :class:`Outcome`: a caller waiting for the end
+        """:meth:`submit`, as one future of the run's :class:`Outcome`, resolved as soon as the run
+        ended (before its end is written: readers :meth:`settle` first): a caller waiting for the end
         is woken once, not also when the run is recorded."""
         ended: Future = Future()
 
@@ -296,7 +304,7 @@ class RunManager:
             if accepted.exception() is not None:
                 ended.set_exception(accepted.exception())
             else:
-                accepted.result().finished.add_done_callback(lambda finished: _pass_on(finished, ended))
+                accepted.result().ended.add_done_callback(lambda outcome: _pass_on(outcome, ended))
 
         self.submit(job_id, triggered_by, overrides=overrides).add_done_callback(recorded)
         return ended
@@ -376,6 +384,16 @@ class RunManager:
             self._definitions.clear()
             self._definitions_version += 1
 
+    def settle(self) -> None:
+        """Wait until the runs that have ended so far are written and announced. An answer to a run
+        that waited for its end goes out before its last commit; whatever reads runs or jobs on this
+        server afterwards (API calls, the intake's policies) calls this first, so nobody sees a run
+        still going after being told it ended."""
+        with self._settled:
+            pending = set(self._finishing)
+            while pending & self._finishing:
+                self._settled.wait()
+
     def is_active(self, run_id: int) -> bool:
         with self._lock:
             return run_id in self._active
@@ -401,6 +419,7 @@ class RunManager:
                         request.accepted.set_exception(error)
 
     def _accept(self, batch: list[_Request]) -> None:
+        self.settle()  # a run that just ended has freed its job's slot
         jobs = self._definitions_of({request.job_id for request in batch})
         admitted: list[tuple[_Request, list[ActiveRun]]] = []
         with self._lock:
@@ -425,10 +444,15 @@ class RunManager:
                         run.status, run.cancel_reason = "skipped", skip_reason
                     else:
                         self._per_job[job.id].append(run)
+                        if self._starts_while_recorded(request, run):
+                            run.recorded = threading.Event()
                     runs.append(run)
                 admitted.append((request, runs))
         if not admitted:
             return
+        early = [run for _, runs in admitted for run in runs if run.recorded is not None]
+        for run in early:
+            self._ready.put(run)
         everything = [run for _, runs in admitted for run in runs]
         rows = []
         for run in everything:
@@ -441,6 +465,9 @@ class RunManager:
             ids = self._store.insert_runs(rows)
         except Exception:
             self._release(everything)
+            for run in early:
+                run.unrecorded = True
+                run.recorded.set()
             raise
         self._release([run for run, run_id in zip(everything, ids) if run_id is None])  # recorded before
         documents = {}
@@ -455,11 +482,22 @@ class RunManager:
                 if document is not None:
                     self._events.publish({"type": "run", "run": document})  # before a worker can say "running"
                     if run.status == "skipped":
+                        run.ended.set_result(Outcome(document))
                         run.finished.set_result(Outcome(document))
+                    elif run.recorded is not None:
+                        self._admit_started(run)
                     else:
                         self._admit(run)
-                accepted.append(Accepted(document, run.finished))
+                accepted.append(Accepted(document, run.finished, run.ended))
             request.accepted.set_result(accepted if request.instants else accepted[0])
+
+    def _starts_while_recorded(self, request: _Request, run: ActiveRun) -> bool:
+        """Whether a run goes to the workers before its record is written (lock held): a run asked for
+        now (no fire key: nothing can make its record a duplicate) that would start at once. Its
+        process starts while the record is written; it waits for the record before it reports anything."""
+        if request.fire_key or request.instants or self._stopping:
+            return False
+        return run.spec.get("overlap_policy") != "queue" or self._per_job[run.job_id][0] is run
 
     def _release(self, runs: list[ActiveRun]) -> None:
         """Free the job slots of runs that were not recorded."""
@@ -496,6 +534,15 @@ class RunManager:
         if policy == "parallel" and active >= limit:
             return f"skipped: {limit} run(s) already active (overlap policy 'parallel', max {limit})"
         return None
+
+    def _admit_started(self, run: ActiveRun) -> None:
+        """A run that went to the workers before it was recorded now has its record (and its id)."""
+        with self._lock:
+            self._active[run.run_id] = run
+            if self._stopping:
+                run.cancel_reason = "the server stopped"
+        assert run.recorded is not None
+        run.recorded.set()
 
     def _admit(self, run: ActiveRun) -> None:
         """Hand a recorded run to the workers, or hold it behind its job's earlier run (policy "queue")."""
@@ -535,7 +582,7 @@ class RunManager:
             run.status = "starting"
         run.warning = self._sources.stale_warning(run.spec)
         if run.warning and run.spec.get("on_stale") == "fail":
-            self._finish(run, "failure", f"not started: {run.warning} (on_stale 'fail')")
+            self._fail_to_start(run, f"not started: {run.warning} (on_stale 'fail')")
             return
         try:
             executor = self._executors.get(run.kind)
@@ -543,7 +590,7 @@ class RunManager:
         except (SchedulerError, KeyError) as error:
             problem = f"cannot run: {getattr(error, 'message', error)}"
             self._on_target(run.job_id, problem)
-            self._finish(run, "failure", problem)
+            self._fail_to_start(run, problem)
             return
         run.log_path = self._settings.log_dir / run.job_id / f"{run.execution_id}.log"
         try:
@@ -554,7 +601,7 @@ class RunManager:
                     head.write(f"warning: {run.warning}\n")
         except OSError as error:
             log_path, run.log_path = run.log_path, None
-            self._finish(run, "failure", f"cannot write the run's log {log_path}: {error.strerror or error}")
+            self._fail_to_start(run, f"cannot write the run's log {log_path}: {error.strerror or error}")
             return
         run.cwd, run.kill_grace = str(command.cwd), command.kill_grace
         timeout = run.spec.get("timeout") or self._settings.default_timeout
@@ -563,12 +610,17 @@ class RunManager:
                                            {**os.environ, **(run.spec.get("env") or {}), RUN_MARKER: run.execution_id},
                                            run.execution_id, run.spec.get("resources"))
         except OSError as error:
-            self._finish(run, "failure", f"could not start {command.argv[0]}: {error.strerror or error}")
+            self._fail_to_start(run, f"could not start {command.argv[0]}: {error.strerror or error}")
+            return
+        started_at = time.time()
+        if not self._await_record(run):
+            process.stop(run.kill_grace)
+            remove_files([str(run.log_path)])
             return
         self._on_target(run.job_id, None)
         self._logs.watch(run.run_id, run.log_path)
         with self._lock:
-            run.process, run.status, run.started_at = process, "running", time.time()
+            run.process, run.status, run.started_at = process, "running", started_at
             run.process_started_at = process.started_at
             cancelled_meanwhile = run.cancel_reason is not None
         if cancelled_meanwhile:
@@ -580,6 +632,17 @@ class RunManager:
         self._events.publish({"type": "run", "run": run_document(started)})
         status, reason, exit_code = self._wait(run, process, timeout, executor)
         self._finish(run, status, reason, exit_code)
+
+    @staticmethod
+    def _await_record(run: ActiveRun) -> bool:
+        """Wait for the record of a run that went to a worker before it was written; whether it was."""
+        if run.recorded is not None:
+            run.recorded.wait()
+        return not run.unrecorded
+
+    def _fail_to_start(self, run: ActiveRun, problem: str) -> None:
+        if self._await_record(run):
+            self._finish(run, "failure", problem)
 
     def _wait(self, run: ActiveRun, process: RunProcess, timeout: float | None,
               executor: Executor) -> tuple[str, str | None, int | None]:
@@ -608,7 +671,7 @@ class RunManager:
         return "failure", said or f"exited with code {exit_code}", exit_code
 
     def _finish(self, run: ActiveRun, status: str, reason: str | None, exit_code: int | None = None) -> None:
-        """The one place a run ends: write it, free its slot, tell listeners."""
+        """The one place a run ends: answer whoever waits for its end, write it, free its slot, tell listeners."""
         row = run.row()
         run.log_dropped += self._logs.finish(run.run_id, run.log_path)
         tail, whole = read_tail(run.log_path, self._settings.tail_bytes)
@@ -619,6 +682,28 @@ class RunManager:
         delay = None if self._stopping else next_attempt_delay(run.spec, status, run.attempt, self._random)
         if delay is not None:
             row["retry_at"] = row["finished_at"] + delay
+        document = run_document(row)
+        outcome = Outcome(document, run.cwd, tail if whole else None)
+        with self._settled:
+            self._finishing.add(run.run_id)
+        if not run.ended.done():
+            run.ended.set_result(outcome)  # its answer goes out while its end is written
+        try:
+            self._record_end(run, row)
+            # listeners hear of the end before in-process waiters, with the settings the run ran with (not sent
+            # to clients)
+            self._events.publish({"type": "run", "run": document, "spec": run.spec})
+            if delay is not None:
+                self._retries.add(_attempt_after(row, row["retry_at"]))
+            run.finished.set_result(outcome)
+            self._finished_runs.put((run.job_id, run.log_path))
+        finally:
+            with self._settled:
+                self._finishing.discard(run.run_id)
+                self._settled.notify_all()
+
+    def _record_end(self, run: ActiveRun, row: dict[str, Any]) -> None:
+        """Write how a run ended, then free its job's slot (and start the run held behind it)."""
         try:
             self._store.record_run(run.run_id, run.job_id, last_run_summary(row),
                                    **{key: row[key] for key in ("status", "reason", "exit_code", "finished_at",
@@ -626,7 +711,7 @@ class RunManager:
                                                                 "log_truncated")})
         finally:
             with self._lock:
-                run.status = status
+                run.status = row["status"]
                 self._active.pop(run.run_id, None)
                 siblings = self._per_job.get(run.job_id, [])
                 if run in siblings:
@@ -642,13 +727,6 @@ class RunManager:
                     self._waiting.pop(run.job_id, None)
             if following is not None:
                 self._ready.put(following)
-        document = run_document(row)
-        # listeners hear of the end before waiters, with the settings the run ran with (not sent to clients)
-        self._events.publish({"type": "run", "run": document, "spec": run.spec})
-        if delay is not None:
-            self._retries.add(_attempt_after(row, row["retry_at"]))
-        run.finished.set_result(Outcome(document, run.cwd, tail if whole else None))
-        self._finished_runs.put((run.job_id, run.log_path))
 
     def _housekeeping_loop(self) -> None:
         """Tidy after finished runs, a batch at a time: a stream of runs costs one prune per job and
