@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from conftest import wait_for
+from pipeline_scheduler.execution.processes import wait_for_exit
 
 SLEEPER = """
 import sys, time
@@ -275,3 +278,20 @@ async def test_deleted_job_stops_firing(api, write_script) -> None:
 def test_sys_executable_is_the_default_interpreter(jp_serverapp) -> None:
     scheduler = jp_serverapp.web_app.settings["pipeline_scheduler"]
     assert scheduler.config.python_executable == sys.executable
+
+
+def test_waiting_with_a_timeout_returns_the_exit_code_or_times_out() -> None:
+    """``wait_for_exit`` (a pidfd instead of ``Popen.wait``'s polling) keeps ``Popen.wait``'s meaning."""
+    ended = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    while psutil.Process(ended.pid).status() != psutil.STATUS_ZOMBIE:  # already over before the wait
+        time.sleep(0.01)
+    assert wait_for_exit(ended, 30) == 3
+    assert wait_for_exit(ended, 30) == 3  # reaped: the status is kept
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(len(sys.stdin.read()))"],
+                              stdin=subprocess.PIPE)
+    with pytest.raises(subprocess.TimeoutExpired):
+        wait_for_exit(reader, 0.2)
+    assert reader.poll() is None
+    reader.stdin.write(b"four")
+    reader.stdin.close()
+    assert wait_for_exit(reader, 30) == 4

@@ -7,13 +7,14 @@ the same wherever the process is.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .executors import Command
 from .prestart import Prestarter
-from .processes import end_leftovers, kill_tree, process_start_time, start_process
+from .processes import end_leftovers, kill_tree, process_start_time, start_process, wait_for_exit
 
 if TYPE_CHECKING:
     from .processes import Started
@@ -57,6 +58,8 @@ class LocalProcess:
         self.started_at = process_start_time(popen.pid)
 
     def wait(self, timeout: float | None = None) -> int:
+        if isinstance(self.popen, subprocess.Popen):
+            return wait_for_exit(self.popen, timeout)
         return self.popen.wait(timeout=timeout)
 
     def stop(self, grace: float) -> None:

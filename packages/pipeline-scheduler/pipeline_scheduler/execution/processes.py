@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import time
@@ -66,6 +67,24 @@ def kill_tree(process: Started, grace: float = 3.0) -> None:
     for member in alive:
         _signal(member, signal.SIGKILL)
     psutil.wait_procs(alive, timeout=grace)
+
+
+def wait_for_exit(process: subprocess.Popen, timeout: float | None) -> int:
+    """``process.wait(timeout)`` without its polling: with a timeout, ``Popen.wait`` sleeps in steps
+    that double up to 50 ms, so a job with a timeout was seen ending up to twice its run time
+    late (a 12-ms script: at 15.5 ms). Linux tells the moment a process exits through a pidfd."""
+    if timeout is None or process.returncode is not None or not hasattr(os, "pidfd_open"):
+        return process.wait(timeout)
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except OSError:  # it exited and nothing may be known of it but its status: Popen reaps it
+        return process.wait(timeout)
+    try:
+        if not select.select([pidfd], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired(process.args, timeout)
+    finally:
+        os.close(pidfd)
+    return process.wait(timeout)
 
 
 def process_start_time(pid: int) -> float | None:
