@@ -5,7 +5,8 @@ only the trigger and our job id; the single thing we read from it is its indexed
 ``next_run_time`` column, joined in when jobs are listed, so listing never unpickles a job.
 Every method is synchronous and short: callers run them off the Tornado loop. The statements
 every run executes are built once (see :func:`_run_update`): SQLAlchemy then reuses their cache
-key and compiled form, a quarter of the cost of building them per call.
+key and compiled form, a quarter of the cost of building them per call; on SQLite they go through
+the driver (see :mod:`.sqlite_writes`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from .schema import migrate
+from .sqlite_writes import SqliteWrites
 from .tables import (ACTIVE_STATUSES, FINISHED_STATUSES, RUN_COLUMNS, DependencyRow, JobRow, RunRow,
                      apscheduler_jobs, insert_or_ignore)
 
@@ -49,6 +51,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._direct = SqliteWrites(engine) if SqliteWrites.serves(engine) else None
         migrate(engine)
 
     # -- jobs -------------------------------------------------------------------------------
@@ -169,6 +172,8 @@ class Store:
         ids: list[int | None] = [None] * len(runs)
         keyed = [index for index, run in enumerate(runs) if run.get("fire_key")]
         plain = [index for index, run in enumerate(runs) if not run.get("fire_key")]
+        if self._direct is not None and not keyed:  # runs asked for now
+            return self._direct.transaction([(INSERT_RUNS, run) for run in runs])
         with self.engine.begin() as conn:
             if plain:
                 inserted = conn.scalars(INSERT_RUNS, [runs[index] for index in plain])
@@ -189,6 +194,10 @@ class Store:
 
     def record_run(self, run_id: int, job_id: str, last_run: str, **values: Any) -> None:
         """Write a run's new state and the job's last-run summary in one transaction."""
+        if self._direct is not None:
+            self._direct.transaction([(_run_update(tuple(values)), {"_run_id": run_id, **values}),
+                                      (SET_LAST_RUN, {"_job_id": job_id, "_last_run": last_run})])
+            return
         with self.engine.begin() as conn:
             conn.execute(_run_update(tuple(values)), {"_run_id": run_id, **values})
             conn.execute(SET_LAST_RUN, {"_job_id": job_id, "_last_run": last_run})
