@@ -49,6 +49,7 @@ from .short_runs import ShortRuns
 log = logging.getLogger(__name__)
 
 INTAKE_BATCH = 1000
+SETTLE_SECONDS = 2.0  # the longest a read waits for the writes of runs that have ended (see settle)
 TIDY_GATHER_SECONDS = 0.15  # runs that end this close together are tidied in one pass, after their answers
 
 
@@ -384,15 +385,17 @@ class RunManager:
             self._definitions.clear()
             self._definitions_version += 1
 
-    def settle(self) -> None:
+    def settle(self, timeout: float = SETTLE_SECONDS) -> None:
         """Wait until the runs that have ended so far are written and announced. An answer to a run
         that waited for its end goes out before its last commit; whatever reads runs or jobs on this
         server afterwards (API calls, the intake's policies) calls this first, so nobody sees a run
-        still going after being told it ended."""
+        still going after being told it ended. Bounded: while the database is locked, readers go on
+        (WAL lets them) rather than wait with the write."""
+        deadline = time.monotonic() + timeout
         with self._settled:
             pending = set(self._finishing)
-            while pending & self._finishing:
-                self._settled.wait()
+            while pending & self._finishing and (left := deadline - time.monotonic()) > 0:
+                self._settled.wait(left)
 
     def is_active(self, run_id: int) -> bool:
         with self._lock:
