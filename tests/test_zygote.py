@@ -166,3 +166,34 @@ def test_runs_outlive_a_fork_server_that_dies(tmp_path: Path, pools: list[Presta
         assert time.monotonic() < deadline, "no new fork server"
     code, _ = run(sys.executable, pool, script, "after")
     assert code == 0
+
+
+def spare_of(pool: Prestarter, timeout: float = 10.0) -> psutil.Process:
+    """The child the fork server forked ahead of the next run (it shows the fork server's command)."""
+    server = psutil.Process(next(iter(pool._servers.values()))._process.pid)
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = [child for child in server.children() if child.cmdline() == server.cmdline()]
+        if waiting:
+            return waiting[0]
+        assert time.monotonic() < deadline, "no spare child was forked"
+        time.sleep(0.01)
+
+
+def test_a_run_takes_the_child_forked_ahead_and_runs_without_one_too(tmp_path: Path, pools: list[Prestarter]) -> None:
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    pool = pool_of(pools, sys.executable, tmp_path)
+    spare = spare_of(pool)
+    log_path = tmp_path / "spare.log"
+    process = start_process(Command([sys.executable, str(script), "an arg"], tmp_path), log_path, dict(os.environ),
+                            pool)
+    assert process.pid == spare.pid and process.wait(30) == 0
+    assert mode(log_path.read_text()) == "WARM" and "argv ['" in log_path.read_text()
+    spare_of(pool).kill()  # a spare that dies before its run: the next run is forked on demand
+    for name in ("after-kill", "next"):
+        code, output = run(sys.executable, pool, script, name)
+        assert code == 0 and mode(output) == "WARM", output
+    last = spare_of(pool)
+    pool.stop()
+    last.wait(10)  # the fork server's end ends the spare waiting for a run

@@ -52,6 +52,7 @@ STARTUP_PREFIXES = ("PYTHON", "LC_")
 RUN_MARKER = "PIPELINE_SCHEDULER_RUN"  # started with a placeholder of spaces, stamped with the run's id
 PURE_PTH_PREFIXES = ("__editable__", "distutils-precedence", "_virtualenv")  # finders only: state a fork keeps
 PURE_PTH_SUFFIXES = ("-nspkg.pth",)
+SPARE_AFTER = 0.005  # seconds without a request before the next run's child is forked ahead
 INTERRUPTED = "interrupted"  # a script ended by an unhandled KeyboardInterrupt: it dies of SIGINT, as CPython does
 
 
@@ -182,6 +183,7 @@ class Server:
         os.close(null)
         self.wake_read, self.wake_write = os.pipe()
         self.buffer = b""
+        self.spare = None  # (pid, pipe) of a child forked ahead of the next run, waiting for it on the pipe
         self.startup_env = _startup_view(os.environ)
         self.startup_paths = _startup_paths()
 
@@ -201,14 +203,18 @@ class Server:
         gc.freeze()  # start-up's objects live on in every child: its collections need not visit them
         self.say("R")
         while True:
-            readable = select.select([0, self.wake_read], [], [])[0]
+            readable = select.select([0, self.wake_read], [], [], SPARE_AFTER if self.spare is None else None)[0]
+            if not readable:
+                run = self.fork_spare()  # a quiet moment: the next run will not wait for a fork
+                if run is not None:
+                    return run
             if self.wake_read in readable:
                 os.read(self.wake_read, 4096)
                 self.reap()
             if 0 in readable:
                 chunk = os.read(0, 65536)
                 if not chunk:
-                    os._exit(0)  # the server is gone or stopped us; running children go on
+                    os._exit(0)  # the server is gone or stopped us; running children go on, a spare ends
                 self.buffer += chunk
                 while len(self.buffer) >= 8 and len(self.buffer) >= 8 + int(self.buffer[:8], 16):
                     size = int(self.buffer[:8], 16)
@@ -225,24 +231,55 @@ class Server:
                 return
             if pid == 0:
                 return
-            self.say("E %d %d" % (pid, _exit_code(status)))
+            if self.spare is not None and pid == self.spare[0]:  # a spare ended before it had a run
+                os.close(self.spare[1])
+                self.spare = None
+            else:
+                self.say("E %d %d" % (pid, _exit_code(status)))
 
     def start(self, message):
-        fields = [os.fsdecode(field) for field in message.split(b"\0")]
-        token, cwd, log_path, argc = fields[0], fields[1], fields[2], int(fields[3])
-        argv = fields[4:4 + argc]
-        env = dict(entry.split("=", 1) for entry in fields[4 + argc:])
+        token, cwd, log_path, argv, env = _parse(message)
         if _startup_paths() != self.startup_paths:
             self.say("X %s stale" % token)
             os._exit(0)
         if _startup_view(env) != self.startup_env:
             self.say("X %s environment" % token)
             return None
+        if self.spare is not None:
+            pid, pipe = self.spare
+            self.spare = None
+            try:
+                _write_frame(pipe, message)
+                self.say("S %s %d" % (token, pid))
+                return None
+            except OSError:  # it died meanwhile: fork one now
+                pass
+            finally:
+                os.close(pipe)
         pid = os.fork()
         if pid:
             self.say("S %s %d" % (token, pid))
             return None
+        self.leave()
         return cwd, log_path, argv, env
+
+    def fork_spare(self):
+        """Fork a child ahead of the next run (the fork and the child's setting apart then cost the run
+        nothing): it drops the fork server's state and waits for its run on a pipe. Returns the run
+        in that child, once it has one; ``None`` in the fork server."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(read_end)
+            self.spare = (pid, write_end)
+            return None
+        os.close(write_end)
+        self.leave()
+        message = _read_frame(read_end)
+        if message is None:
+            os._exit(0)  # the fork server ended first
+        os.close(read_end)
+        return _parse(message)[1:]
 
     def leave(self):
         """In a child: drop what belongs to the fork server."""
@@ -253,6 +290,30 @@ class Server:
             os.close(fd)
         for name in set(sys.modules) - STARTUP_MODULES:
             del sys.modules[name]
+
+
+def _parse(message):
+    """``token, cwd, log_path, argv, env`` of a request."""
+    fields = [os.fsdecode(field) for field in message.split(b"\0")]
+    argc = int(fields[3])
+    return fields[0], fields[1], fields[2], fields[4:4 + argc], dict(entry.split("=", 1) for entry in fields[4 + argc:])
+
+
+def _write_frame(fd, message):
+    data = b"%08x" % len(message) + message
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_frame(fd):
+    """One frame from a pipe, or ``None`` at its end."""
+    data = b""
+    while len(data) < 8 or len(data) < 8 + int(data[:8], 16):
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data[8:]
 
 
 def _become(cwd, log_path, argv, env):
@@ -408,7 +469,6 @@ def _clear_globals(namespace):
 def _main():
     server = Server()
     run = server.serve()
-    server.leave()
     del server
     code = _become(*run)  # returned: no frame of ours holds the run's __main__ while it is torn down
     if _exits_quickly():
