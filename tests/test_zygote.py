@@ -190,7 +190,9 @@ def test_a_run_takes_the_child_forked_ahead_and_runs_without_one_too(tmp_path: P
                             pool)
     assert process.pid == spare.pid and process.wait(30) == 0
     assert mode(log_path.read_text()) == "WARM" and "argv ['" in log_path.read_text()
-    spare_of(pool).kill()  # a spare that dies before its run: the next run is forked on demand
+    dead = spare_of(pool)
+    dead.kill()  # a spare that died before its run: the next run is forked on demand
+    dead.wait(10)
     for name in ("after-kill", "next"):
         code, output = run(sys.executable, pool, script, name)
         assert code == 0 and mode(output) == "WARM", output

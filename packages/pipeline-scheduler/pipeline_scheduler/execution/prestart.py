@@ -105,7 +105,7 @@ class Prestarter:
                     return None
             while len(self._servers) >= MAX_FORK_SERVERS:
                 _, oldest = self._servers.popitem(last=False)
-                threading.Thread(target=oldest.close, daemon=True).start()
+                threading.Thread(target=oldest.retire, daemon=True).start()
             server = self._spawn(key)
             if server is not None:
                 self._servers[key] = server
@@ -137,4 +137,5 @@ class Prestarter:
             if self._failures == GIVE_UP_AFTER:
                 log.warning("%s could not run a fork server %d times: runs start a new interpreter each "
                             "time instead", self._python, GIVE_UP_AFTER)
-        threading.Thread(target=server.close, daemon=True).start()
+        # a stale one still reports the ends of its runs; one that stopped answering is closed at once
+        threading.Thread(target=server.retire if server.unusable == "stale" else server.close, daemon=True).start()

@@ -23,10 +23,13 @@ belong to each process: a ``sitecustomize`` or ``usercustomize`` module, a ``.pt
 ``import`` line other than packaging's own finders, ``COVERAGE_PROCESS_START``.
 
 Protocol. The server writes frames to stdin: 8 hex digits of length, then NUL-separated fields:
-``token``, ``cwd``, ``log path``, ``argc``, the ``argc`` arguments, ``KEY=VALUE`` entries. The fork
-server answers on its stdout, one line each: ``R`` (ready) or ``U <reason>`` (unusable) first, then
-``S <token> <pid>`` (started), ``X <token> <reason>`` (start it cold; after ``stale`` the fork
-server exits), ``E <pid> <exit code>`` (a child ended; negative: the signal). Stdin closed: exit.
+``token``, ``cwd``, ``log path``, ``argc``, the ``argc`` arguments, ``KEY=VALUE`` entries (a run to
+fork), or ``T`` and a pid (the server handed a run to that spare). The fork server answers on its
+stdout, a Unix socket of packets, one line each: ``R`` (ready) or ``U <reason>`` (unusable) first,
+then ``S <token> <pid>`` (started), ``X <token> <reason>`` (start it cold; after ``stale``, token
+``-`` when no request asked, the fork server forks no more and only reports its runs' ends), ``P <pid>`` with the write end of a pipe (a spare: a child forked ahead that becomes
+the run whose frame the server writes to that pipe, with no round trip through the fork server),
+``E <pid> <exit code>`` (a child ended; negative: the signal). Stdin closed: exit.
 
 Keep this compatible with every Python the server may be configured to run (3.8 and later).
 """
@@ -38,6 +41,9 @@ STARTUP_MODULES = set(sys.modules)
 import atexit  # only after the start-up modules are known: children drop what the fork server imported
 import gc
 import select
+import struct
+
+import _socket
 
 try:
     import ctypes
@@ -178,12 +184,14 @@ def _redirect(log_path):
 class Server:
     def __init__(self):
         self.report = os.dup(1)  # the channel to the server; fd 1 (and 2, from the server) on /dev/null
+        self.channel = _socket.socket(fileno=os.dup(self.report))  # the same socket, to send pipes on
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.close(null)
         self.wake_read, self.wake_write = os.pipe()
         self.buffer = b""
-        self.spare = None  # (pid, pipe) of a child forked ahead of the next run, waiting for it on the pipe
+        self.spare = None  # the pid of a child forked ahead of the next run, whose pipe the server holds
+        self.retired = False  # start-up went stale: no more forks, only the ends of the runs it has
         self.startup_env = _startup_view(os.environ)
         self.startup_paths = _startup_paths()
 
@@ -203,7 +211,8 @@ class Server:
         gc.freeze()  # start-up's objects live on in every child: its collections need not visit them
         self.say("R")
         while True:
-            readable = select.select([0, self.wake_read], [], [], SPARE_AFTER if self.spare is None else None)[0]
+            wants_spare = self.spare is None and not self.retired
+            readable = select.select([0, self.wake_read], [], [], SPARE_AFTER if wants_spare else None)[0]
             if not readable:
                 run = self.fork_spare()  # a quiet moment: the next run will not wait for a fork
                 if run is not None:
@@ -231,61 +240,74 @@ class Server:
                 return
             if pid == 0:
                 return
-            if self.spare is not None and pid == self.spare[0]:  # a spare ended before it had a run
-                os.close(self.spare[1])
+            if pid == self.spare:  # it ended (with a run or without): fork the next one
                 self.spare = None
-            else:
-                self.say("E %d %d" % (pid, _exit_code(status)))
+            self.say("E %d %d" % (pid, _exit_code(status)))
 
     def start(self, message):
+        if message.startswith(b"T\0"):  # the server handed a run to this spare
+            if int(message[2:]) == self.spare:
+                self.spare = None
+            if not self.retired and _startup_paths() != self.startup_paths:  # the spare became a fresh interpreter
+                self.retire("-")
+            return None
         token, cwd, log_path, argv, env = _parse(message)
-        if _startup_paths() != self.startup_paths:
-            self.say("X %s stale" % token)
-            os._exit(0)
+        if self.retired or _startup_paths() != self.startup_paths:
+            self.retire(token)
+            return None
         if _startup_view(env) != self.startup_env:
             self.say("X %s environment" % token)
             return None
-        if self.spare is not None:
-            pid, pipe = self.spare
-            self.spare = None
-            try:
-                _write_frame(pipe, message)
-                self.say("S %s %d" % (token, pid))
-                return None
-            except OSError:  # it died meanwhile: fork one now
-                pass
-            finally:
-                os.close(pipe)
         pid = os.fork()
         if pid:
             self.say("S %s %d" % (token, pid))
             return None
         self.leave()
-        return cwd, log_path, argv, env
+        return cwd, log_path, argv, env, False
 
     def fork_spare(self):
-        """Fork a child ahead of the next run (the fork and the child's setting apart then cost the run
-        nothing): it drops the fork server's state and waits for its run on a pipe. Returns the run
-        in that child, once it has one; ``None`` in the fork server."""
+        """Fork a child ahead of the next run and hand the server the pipe it waits on: the fork, the
+        child's setting apart and the round trip through this process then cost the run nothing.
+        Returns the run in that child, once it has one; ``None`` in the fork server."""
+        if _startup_paths() != self.startup_paths:
+            self.retire("-")
+            return None
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid:
             os.close(read_end)
-            self.spare = (pid, write_end)
+            try:
+                self.channel.sendmsg([b"P %d\n" % pid], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS,
+                                                           struct.pack("i", write_end))])
+                self.spare = pid
+            except OSError:  # the server is gone: stdin's end will say so
+                pass
+            os.close(write_end)
             return None
         os.close(write_end)
         self.leave()
         message = _read_frame(read_end)
         if message is None:
-            os._exit(0)  # the fork server ended first
+            os._exit(0)  # the server let it go (it stopped, or has a newer spare)
         os.close(read_end)
-        return _parse(message)[1:]
+        _, cwd, log_path, argv, env = _parse(message)
+        changed = _startup_paths() != self.startup_paths or _startup_view(env) != self.startup_env
+        return cwd, log_path, argv, env, changed  # changed: a fresh interpreter takes it
+
+    def retire(self, token):
+        """Start-up no longer matches what a fresh interpreter would see (a ``pip install``): say so,
+        then fork no more; the exit codes of the runs forked so far are still reported, until the
+        server closes stdin."""
+        self.say("X %s stale" % token)
+        self.retired = True
 
     def leave(self):
         """In a child: drop what belongs to the fork server."""
         _signal = sys.modules["_signal"]
         _signal.set_wakeup_fd(-1)
         _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+        if self.channel.fileno() >= 0:
+            self.channel.close()
         for fd in (self.report, self.wake_read, self.wake_write):
             os.close(fd)
         for name in set(sys.modules) - STARTUP_MODULES:
@@ -299,12 +321,6 @@ def _parse(message):
     return fields[0], fields[1], fields[2], fields[4:4 + argc], dict(entry.split("=", 1) for entry in fields[4 + argc:])
 
 
-def _write_frame(fd, message):
-    data = b"%08x" % len(message) + message
-    while data:
-        data = data[os.write(fd, data):]
-
-
 def _read_frame(fd):
     """One frame from a pipe, or ``None`` at its end."""
     data = b""
@@ -316,8 +332,9 @@ def _read_frame(fd):
     return data[8:]
 
 
-def _become(cwd, log_path, argv, env):
-    """Turn this child into ``python script.py`` and run it; its exit code (see :func:`_run`)."""
+def _become(cwd, log_path, argv, env, fresh):
+    """Turn this child into ``python script.py`` and run it; its exit code (see :func:`_run`).
+    ``fresh``: a fresh interpreter runs it instead, in this process."""
     os.setsid()
     _redirect(log_path)
     try:
@@ -325,6 +342,8 @@ def _become(cwd, log_path, argv, env):
     except OSError as error:
         sys.stderr.write("could not start in %s: %s\n" % (cwd, error.strerror))
         os._exit(1)
+    if fresh:
+        os.execve(argv[0], argv, env)
     script = argv[1]
     try:
         with open(script, "rb") as handle:
