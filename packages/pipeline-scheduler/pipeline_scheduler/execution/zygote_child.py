@@ -279,10 +279,10 @@ class Server:
             try:
                 self.channel.sendmsg([b"P %d\n" % pid], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS,
                                                            struct.pack("i", write_end))])
-                self.spare = pid
-            except OSError:  # the server is gone: stdin's end will say so
-                pass
+            except OSError:
+                os._exit(0)  # the server is gone (the spare ends with this pipe)
             os.close(write_end)
+            self.spare = pid
             return None
         os.close(write_end)
         self.leave()
