@@ -1,10 +1,10 @@
 """The code a fork server runs (``python -c`` executes this file): wait for runs, fork one child per run.
 
 Interpreter start-up is paid once, here; each run is a ``fork`` of this interpreter, which has
-imported nothing beyond what every interpreter loads at start-up (``gc`` and ``select`` are the
-additions, and a child drops them from ``sys.modules``). Start-up's objects are frozen
-(``gc.freeze``): a child's collections, at exit above all, skip them instead of touching every
-page it shares with the fork server (a trivial run's exit: 5.7 -> 3.8 ms here). The child becomes the run: its own session, stdout
+imported nothing beyond what every interpreter loads at start-up (``atexit``, ``gc``, ``select``,
+``_socket`` and ``ctypes`` are the additions, and a child drops them from ``sys.modules``). Start-up's
+objects are frozen (``gc.freeze``): a child's collections skip them instead of touching every page it
+shares with the fork server. The child becomes the run: its own session, stdout
 and stderr on the run's log, stdin on ``/dev/null``, the run's directory, environment and
 argument list, the script executed as ``__main__``, the script shown in ``ps`` (Linux), and the
 run's id stamped into the process's environment block (``PIPELINE_SCHEDULER_RUN``, which the
