@@ -120,8 +120,7 @@ class ForkServer:
             self._token += 1
             token = str(self._token)
             fields = [token, cwd, log_path, str(len(argv)), *argv, *(f"{key}={value}" for key, value in env.items())]
-            payload = b"\0".join(os.fsencode(field) for field in fields)
-            frame = b"%08x" % len(payload) + payload
+            frame = _frame(b"\0".join(os.fsencode(field) for field in fields))
             handed = self._hand_to_spare(frame, argv)
             if handed is not None:
                 return handed
@@ -152,7 +151,7 @@ class ForkServer:
             return None
         finally:
             os.close(pipe)
-        self._send(b"%08x" % (len(str(pid)) + 2) + b"T\0" + str(pid).encode())  # the fork server forks the next
+        self._send(_frame(b"T\0%d" % pid))  # the fork server forks the next
         return run
 
     def _send(self, frame: bytes) -> bool:
@@ -253,6 +252,11 @@ class ForkServer:
         runs, self._runs = list(self._runs.values()), {}
         for run in runs:
             threading.Thread(target=_await_lost, args=(run,), daemon=True).start()
+
+
+def _frame(payload: bytes) -> bytes:
+    """A message to the fork server: its length in 8 hex digits, then the payload."""
+    return b"%08x" % len(payload) + payload
 
 
 def _write_all(fd: int, data: bytes) -> None:
