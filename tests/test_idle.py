@@ -95,7 +95,9 @@ def test_a_killed_dispatcher_is_replaced_without_waiting_for_its_lease(servers, 
 
     first.crash()
 
-    health = second.wait_for(lambda: (found := second.request("GET", "health"))["dispatching"] and found, timeout=20)
+    # health tells the lease loop's last view (at most a second old): wait until it shows the take-over whole
+    health = second.wait_for(lambda: (found := second.request("GET", "health"))["dispatching"]
+                             and found["dispatcher"] is not None and found, timeout=20)
     assert health["dispatcher"]["this_server"] is True and health["servers"] == 1
 
 
