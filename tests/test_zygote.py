@@ -12,12 +12,14 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+from pipeline_scheduler.execution import zygote
 from pipeline_scheduler.execution.executors import Command
 from pipeline_scheduler.execution.prestart import Prestarter
 from pipeline_scheduler.execution.processes import start_process
@@ -199,3 +201,32 @@ def test_a_run_takes_the_child_forked_ahead_and_runs_without_one_too(tmp_path: P
     last = spare_of(pool)
     pool.stop()
     last.wait(10)  # the fork server's end ends the spare waiting for a run
+
+
+def test_a_launch_on_a_fork_server_that_just_ended_returns_at_once(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork server's stdin can outlive it for an instant (a sibling forking holds it): the write succeeds,
+    yet nothing will answer. Such a launch starts cold at once instead of waiting for a reply (seen in CI)."""
+    monkeypatch.setattr(zygote, "REPLY_SECONDS", 1.0)
+    forking = threading.Event()
+
+    def fork_siblings() -> None:
+        while not forking.is_set():
+            subprocess.run(["/bin/true"], check=True)
+
+    siblings = [threading.Thread(target=fork_siblings, daemon=True) for _ in range(2)]
+    for sibling in siblings:
+        sibling.start()
+    waits = []
+    try:
+        for _ in range(150):
+            server = zygote.ForkServer("/bin/sh", tmp_path, {})  # cannot run the child code: ends at once
+            server.wait_ready(5)  # returns once it ended: it never says ready
+            started = time.monotonic()
+            assert server.launch(["/bin/sh", "x.py"], os.fspath(tmp_path), os.fspath(tmp_path / "x.log"), {}) is None
+            waits.append(time.monotonic() - started)
+            assert server.unusable is None  # it died: counted as a failure, not taken for a slow server
+            server.close()
+    finally:
+        forking.set()
+    assert max(waits) < 0.5, f"{sum(w >= 0.5 for w in waits)} of {len(waits)} launches waited for a reply"

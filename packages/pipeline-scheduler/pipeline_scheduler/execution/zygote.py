@@ -98,6 +98,7 @@ class ForkServer:
         self._spare_lock = threading.Lock()  # not the request lock: a spare may arrive while a request waits
         self._ready = threading.Event()
         self._replied = threading.Event()
+        self._gone = False  # the reader saw the fork server end: nothing will answer any more
         self._reply: tuple[str, ForkedRun | None] = ("", None)  # the token answered, the run if forked
         self._runs: dict[int, ForkedRun] = {}
         self._argv: Sequence[str] = ()
@@ -125,8 +126,10 @@ class ForkServer:
             if handed is not None:
                 return handed
             self._replied.clear()
+            if self._gone:  # checked after the clear: a reader ending later sets it again
+                return None
             self._argv = argv
-            if not self._send(frame):
+            if not self._send(frame):  # may succeed when it just ended: a forking sibling held its stdin open
                 return None
             if not self._replied.wait(REPLY_SECONDS):
                 log.warning("the fork server of %s did not answer: runs start cold until it is replaced", self.python)
@@ -236,6 +239,7 @@ class ForkServer:
                 ended = self._runs.pop(int(words[1]), None)
                 if ended is not None:
                     ended.ended(int(words[2]))
+        self._gone = True
         self._ready.set()
         self._replied.set()
         self._drop_spare()
