@@ -140,13 +140,13 @@ class ForkServer:
 
     def _hand_to_spare(self, frame: bytes, argv: Sequence[str]) -> ForkedRun | None:
         """Write the run to the spare's pipe (lock held): the run, or ``None`` without a live spare."""
-        with self._spare_lock:
+        with self._spare_lock:  # taken and tracked at once: a fork server ending drops its spare, then loses its runs
             spare, self._spare = self._spare, None
-        if spare is None:
-            return None
-        pid, pipe = spare
-        run = ForkedRun(pid, argv)
-        self._runs[pid] = run  # before it can end
+            if spare is None:
+                return None
+            pid, pipe = spare
+            run = ForkedRun(pid, argv)
+            self._runs[pid] = run  # before it can end
         try:
             _write_all(pipe, frame)
         except OSError:  # it died before its run
