@@ -152,22 +152,34 @@ def test_ps_shows_the_script_and_many_runs_get_their_own_exit_codes(tmp_path: Pa
     assert [process.wait(30) for process in runs] == list(range(40))
 
 
-def test_runs_outlive_a_fork_server_that_dies(tmp_path: Path, pools: list[Prestarter]) -> None:
+def test_runs_outlive_a_fork_server_that_dies_and_keep_their_exit_codes(tmp_path: Path,
+                                                                         pools: list[Prestarter]) -> None:
+    """A fork server killed under its runs takes their exit codes with it; each run noted its own as it
+    exited, on the spare's socket or the one sent with its start, and that is what is reported. A
+    process the run forked ends through the same exit and notes its own code too: not taken for the run's."""
     script = tmp_path / "sleep.py"
-    script.write_text("import time\ntime.sleep(1)\nprint('done')\n")
+    script.write_text("import os, sys, time\n"
+                      "if sys.argv[1] == '3' and os.fork() == 0:\n"
+                      "    time.sleep(2.5)\n"  # outlives the run, holding its end of the socket
+                      "    sys.exit(9)\n"
+                      "time.sleep(1)\nprint('done', sys.argv[1])\nsys.exit(int(sys.argv[1]))\n")
     pool = pool_of(pools, sys.executable, tmp_path)
-    process = start_process(Command([sys.executable, str(script)], tmp_path), tmp_path / "a.log", dict(os.environ),
-                            pool)
-    assert isinstance(process, ForkedRun)
+    spare = spare_of(pool)
+    runs = [start_process(Command([sys.executable, str(script), str(code)], tmp_path), tmp_path / f"{code}.log",
+                          dict(os.environ), pool) for code in (0, 3, 4, 5)]
+    assert all(isinstance(process, ForkedRun) for process in runs)
+    assert runs[0].pid == spare.pid and any(process.pid != spare.pid for process in runs)  # both ways of forking
     server = next(iter(pool._servers.values()))
     os.kill(server._process.pid, signal.SIGKILL)
-    assert process.wait(30) == LOST_EXIT_CODE  # its exit code went with the fork server: reported, not waited for
-    assert (tmp_path / "a.log").read_text() == "done\n"
+    os.kill(runs[3].pid, signal.SIGTERM)  # ended by a signal once its fork server is gone: nothing noted
+    assert [process.wait(30) for process in runs] == [0, 3, 4, LOST_EXIT_CODE]
+    assert [(tmp_path / f"{code}.log").read_text() for code in (0, 3, 4)] == [f"done {code}\n" for code in (0, 3, 4)]
     deadline = time.monotonic() + 10
     while not pool.wait_ready(dict(os.environ), 1.0):
         assert time.monotonic() < deadline, "no new fork server"
-    code, _ = run(sys.executable, pool, script, "after")
-    assert code == 0
+    after = start_process(Command([sys.executable, str(script), "6"], tmp_path), tmp_path / "6.log",
+                          dict(os.environ), pool)
+    assert after.wait(30) == 6
 
 
 def spare_of(pool: Prestarter, timeout: float = 10.0) -> psutil.Process:
@@ -230,3 +242,37 @@ def test_a_launch_on_a_fork_server_that_just_ended_returns_at_once(tmp_path: Pat
     finally:
         forking.set()
     assert max(waits) < 0.5, f"{sum(w >= 0.5 for w in waits)} of {len(waits)} launches waited for a reply"
+
+
+def test_runs_keep_their_exit_codes_while_their_fork_servers_are_killed_again_and_again(
+        tmp_path: Path, pools: list[Prestarter]) -> None:
+    """Fault injection: fork servers killed every 50-150 ms under a stream of runs. Every run reports the exit
+    code it ended with, whether it was forked from a spare, on request, or started cold meanwhile."""
+    script = tmp_path / "quick.py"
+    script.write_text("import sys, time\ntime.sleep(0.02)\nsys.exit(int(sys.argv[1]))\n")
+    pool = pool_of(pools, sys.executable, tmp_path)
+    stop = threading.Event()
+    kills = []
+
+    def kill_fork_servers() -> None:
+        while not stop.wait(0.05 + len(kills) % 3 * 0.05):
+            for server in list(pool._servers.values()):
+                if server.was_ready and server._process.poll() is None:  # one killed before it is ready is given up on
+                    server._process.kill()
+                    kills.append(server._process.pid)
+
+    killer = threading.Thread(target=kill_fork_servers, daemon=True)
+    killer.start()
+    codes, forked = [], 0
+    try:
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            batch = [start_process(Command([sys.executable, str(script), str(code)], tmp_path),
+                                   tmp_path / f"{len(codes)}-{code}.log", dict(os.environ), pool) for code in (0, 7)]
+            forked += sum(isinstance(process, ForkedRun) for process in batch)
+            codes.extend(process.wait(30) for process in batch)
+    finally:
+        stop.set()
+        killer.join()
+    assert codes == [0, 7] * (len(codes) // 2)
+    assert len(kills) >= 10 and forked >= 10, (len(kills), forked)  # the faults did hit forked runs

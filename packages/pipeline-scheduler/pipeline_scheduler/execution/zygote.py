@@ -5,9 +5,12 @@ about 1 ms. The fork server runs :mod:`pipeline_scheduler.execution.zygote_child
 what a child does and the protocol). Its children are not the server's, so a run is a
 :class:`ForkedRun`: a ``Popen`` look-alike whose exit code the fork server reports when it reaps
 the child, so that the run manager waits on, times out and kills it like a process it started.
+Each run also notes its exit code on a socket of its own as it exits: a fork server that dies
+(killed, out of memory) takes the exit codes of its running children with it, and the notes give
+them back (only a run killed by a signal after its fork server died is reported as killed, -9).
 
 While it is quiet, the fork server forks the next run's child ahead (a *spare*) and sends this
-server the write end of the pipe the spare waits on: a run then costs one write here, with no
+server its end of the socket the spare waits on: a run then costs one write here, with no
 round trip through the fork server (whose wake-ups took 0.7-0.9 ms of an idle machine's launch).
 A spare killed at the very moment it is handed a run makes that run end as killed.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import socket
 import struct
@@ -36,21 +40,48 @@ MARKER_PLACEHOLDER = " " * 100  # room for the run's execution id (see zygote_ch
 TITLE_ROOM = " " * 1024  # room in the command line for the run's command (see zygote_child._show_command)
 REPLY_SECONDS = 10.0
 FD_BYTES = struct.calcsize("i")
-LOST_EXIT_CODE = -int(signal.SIGKILL)  # a child whose fork server died: its exit code is lost
+LOST_EXIT_CODE = -int(signal.SIGKILL)  # a child whose fork server died, and which noted no exit code
 
 
 class ForkedRun:
     """A run forked by a fork server, with the part of ``subprocess.Popen`` the run manager uses."""
 
-    def __init__(self, pid: int, argv: Sequence[str]) -> None:
+    def __init__(self, pid: int, argv: Sequence[str], note: int | None) -> None:
         self.pid = pid
         self.args = list(argv)
         self.returncode: int | None = None
         self._ended = threading.Event()
+        self._note: int | None = note  # our end of the socket the run notes its exit code on
+        self._note_lock = threading.Lock()
 
     def ended(self, code: int) -> None:
         self.returncode = code
+        self.drop_note()
         self._ended.set()
+
+    def noted_exit(self) -> int | None:
+        """The exit code the run noted as it exited (``zygote_child._note_exit``), if it did."""
+        with self._note_lock:
+            if self._note is None:
+                return None
+            os.set_blocking(self._note, False)
+            data = b""
+            try:
+                while chunk := os.read(self._note, 4096):  # until every holder of the run's end closed it
+                    data += chunk
+            except BlockingIOError:  # a process it forked may hold the run's end still
+                pass
+            except OSError:
+                return None
+        codes = [int(code) for pid, _, code in (line.partition(b" ") for line in data.splitlines())
+                 if pid == b"%d" % self.pid and code.lstrip(b"-").isdigit()]
+        return codes[-1] if codes else None
+
+    def drop_note(self) -> None:
+        with self._note_lock:
+            note, self._note = self._note, None
+        if note is not None:
+            os.close(note)
 
     def wait(self, timeout: float | None = None) -> int:
         if not self._ended.wait(timeout):
@@ -82,7 +113,7 @@ class ForkServer:
         self.python = python
         self.unusable: str | None = None  # why runs must start cold, once it said so
         self.was_ready = False
-        self._channel, their_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # packets: lines, pipes
+        self._channel, their_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # packets: lines, sockets
         try:
             self._process = subprocess.Popen([python, "-c", CHILD_LOADER, TITLE_ROOM], cwd=cwd,
                                              env={**env, RUN_MARKER: MARKER_PLACEHOLDER}, stdin=subprocess.PIPE,
@@ -94,7 +125,7 @@ class ForkServer:
         finally:
             their_end.close()
         self._lock = threading.Lock()  # one request at a time: the reply names its token, but keep it simple
-        self._spare: tuple[int, int] | None = None  # (pid, pipe) of a child forked ahead, waiting for a run
+        self._spare: tuple[int, int] | None = None  # (pid, socket) of a child forked ahead, waiting for a run
         self._spare_lock = threading.Lock()  # not the request lock: a spare may arrive while a request waits
         self._ready = threading.Event()
         self._replied = threading.Event()
@@ -139,21 +170,20 @@ class ForkServer:
         return run if answered == token else None
 
     def _hand_to_spare(self, frame: bytes, argv: Sequence[str]) -> ForkedRun | None:
-        """Write the run to the spare's pipe (lock held): the run, or ``None`` without a live spare."""
+        """Write the run to the spare's socket (lock held): the run, or ``None`` without a live spare."""
         with self._spare_lock:  # taken and tracked at once: a fork server ending drops its spare, then loses its runs
             spare, self._spare = self._spare, None
             if spare is None:
                 return None
-            pid, pipe = spare
-            run = ForkedRun(pid, argv)
+            pid, sock = spare
+            run = ForkedRun(pid, argv, sock)
             self._runs[pid] = run  # before it can end
         try:
-            _write_all(pipe, frame)
+            _write_all(sock, frame)
         except OSError:  # it died before its run
             self._runs.pop(pid, None)
+            run.drop_note()
             return None
-        finally:
-            os.close(pipe)
         self._send(_frame(b"T\0%d" % pid))  # the fork server forks the next
         return run
 
@@ -166,11 +196,11 @@ class ForkServer:
         except OSError:
             return False
 
-    def _offer(self, pid: int, pipe: int) -> None:
+    def _offer(self, pid: int, sock: int) -> None:
         with self._spare_lock:
-            old, self._spare = self._spare, (pid, pipe)
+            old, self._spare = self._spare, (pid, sock)
         if old is not None:
-            os.close(old[1])  # an older spare: it ends once its pipe is closed
+            os.close(old[1])  # an older spare: it ends once its socket is closed
 
     def retire(self) -> None:
         """Close once the runs it forked have ended (their exit codes come from it until then)."""
@@ -196,7 +226,7 @@ class ForkServer:
             os.close(spare[1])
 
     def _messages(self) -> Iterator[tuple[str, list[int]]]:
-        """The fork server's lines, each with the pipes sent along, until it ends."""
+        """The fork server's lines, each with the sockets sent along, until it ends."""
         while True:
             try:
                 data, ancillary, _, _ = self._channel.recvmsg(4096, socket.CMSG_SPACE(FD_BYTES))
@@ -204,21 +234,24 @@ class ForkServer:
                 return
             if not data:
                 return
-            pipes = [struct.unpack("i", payload[:FD_BYTES])[0] for level, kind, payload in ancillary
-                     if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(payload) >= FD_BYTES]
-            yield data.decode(errors="replace"), pipes
+            fds = [struct.unpack("i", payload[:FD_BYTES])[0] for level, kind, payload in ancillary
+                   if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(payload) >= FD_BYTES]
+            yield data.decode(errors="replace"), fds
 
     def _read(self) -> None:
-        for raw, pipes in self._messages():
+        for raw, fds in self._messages():
             words = raw.split(" ", 2)
             kind = words[0].strip()
-            for pipe in pipes:
-                os.set_inheritable(pipe, False)  # no other process the server starts may hold it
-            if kind == "P" and pipes:
-                self._offer(int(words[1]), pipes[0])
+            kept = None  # the socket sent with a spare or a run
+            for fd in fds:
+                os.set_inheritable(fd, False)  # no other process the server starts may hold it
+            if kind in ("P", "S") and fds:
+                kept, fds = fds[0], fds[1:]
+            for fd in fds:
+                os.close(fd)
+            if kind == "P" and kept is not None:
+                self._offer(int(words[1]), kept)
                 continue
-            for pipe in pipes:
-                os.close(pipe)
             if kind == "R":
                 self.was_ready = True
                 self._ready.set()
@@ -228,7 +261,7 @@ class ForkServer:
                          " ".join(words[1:]).strip())
                 self._ready.set()
             elif kind == "S":
-                run = ForkedRun(int(words[2]), self._argv)
+                run = ForkedRun(int(words[2]), self._argv, kept)
                 self._runs[run.pid] = run
                 self._answer(words[1], run)
             elif kind == "X":
@@ -269,8 +302,33 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _await_lost(run: ForkedRun) -> None:
+    """Its fork server died: wait for the run to end, then take the exit code it noted, if any."""
+    _wait_for_exit(run.pid)
+    noted = run.noted_exit()
+    run.ended(LOST_EXIT_CODE if noted is None else noted)
+
+
+def _wait_for_exit(pid: int) -> None:
+    """Until the process ``pid``, not a child of ours, has exited. A pidfd tells the moment it exits;
+    waiting for it to disappear would also wait for its new parent to reap it (seen taking 2 s)."""
     try:
-        psutil.Process(run.pid).wait()
+        process = psutil.Process(pid)
+    except psutil.Error:
+        return
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfds here, or it is gone already
+        _quietly_wait(process)
+        return
+    try:
+        if process.is_running():  # still the run, not a process that took over its pid
+            select.select([pidfd], [], [])
+    finally:
+        os.close(pidfd)
+
+
+def _quietly_wait(process: psutil.Process) -> None:
+    try:
+        process.wait()
     except psutil.Error:
         pass
-    run.ended(LOST_EXIT_CODE)

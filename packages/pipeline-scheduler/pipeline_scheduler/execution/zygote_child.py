@@ -26,10 +26,14 @@ Protocol. The server writes frames to stdin: 8 hex digits of length, then NUL-se
 ``token``, ``cwd``, ``log path``, ``argc``, the ``argc`` arguments, ``KEY=VALUE`` entries (a run to
 fork), or ``T`` and a pid (the server handed a run to that spare). The fork server answers on its
 stdout, a Unix socket of packets, one line each: ``R`` (ready) or ``U <reason>`` (unusable) first,
-then ``S <token> <pid>`` (started), ``X <token> <reason>`` (start it cold; after ``stale``, token
-``-`` when no request asked, the fork server forks no more and only reports its runs' ends), ``P <pid>`` with the write end of a pipe (a spare: a child forked ahead that becomes
-the run whose frame the server writes to that pipe, with no round trip through the fork server),
-``E <pid> <exit code>`` (a child ended; negative: the signal). Stdin closed: exit.
+then ``S <token> <pid>`` (started, with the server's end of the run's socket), ``X <token> <reason>``
+(start it cold; after ``stale``, token ``-`` when no request asked, the fork server forks no more
+and only reports its runs' ends), ``P <pid>`` with the server's end of a socket (a spare: a child
+forked ahead that becomes the run whose frame the server writes to that socket, with no round trip
+through the fork server), ``E <pid> <exit code>`` (a child ended; negative: the signal). Stdin closed: exit.
+
+Every run also notes ``<pid> <exit code>`` on its own socket (the spare's, or the one sent with ``S``)
+as it exits: the server reads it only when the fork server died first and took the exit code with it.
 
 Keep this compatible with every Python the server may be configured to run (3.8 and later).
 """
@@ -55,6 +59,7 @@ except (ImportError, OSError, AttributeError):
 HOOK_VARIABLES = ("COVERAGE_PROCESS_START",)  # start-up hooks of tools (coverage's .pth reads it)
 STARTUP_VARIABLES = ("LANG", "LANGUAGE", "TZ", "HOME") + HOOK_VARIABLES
 STARTUP_PREFIXES = ("PYTHON", "LC_")
+NOTES = []  # in a run: its end of the socket it notes its exit code on (see _note_exit)
 RUN_MARKER = "PIPELINE_SCHEDULER_RUN"  # started with a placeholder of spaces, stamped with the run's id
 PURE_PTH_PREFIXES = ("__editable__", "distutils-precedence", "_virtualenv")  # finders only: state a fork keeps
 PURE_PTH_SUFFIXES = ("-nspkg.pth",)
@@ -184,19 +189,28 @@ def _redirect(log_path):
 class Server:
     def __init__(self):
         self.report = os.dup(1)  # the channel to the server; fd 1 (and 2, from the server) on /dev/null
-        self.channel = _socket.socket(fileno=os.dup(self.report))  # the same socket, to send pipes on
+        self.channel = _socket.socket(fileno=os.dup(self.report))  # the same socket, to send sockets on
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.close(null)
         self.wake_read, self.wake_write = os.pipe()
         self.buffer = b""
-        self.spare = None  # the pid of a child forked ahead of the next run, whose pipe the server holds
+        self.spare = None  # the pid of a child forked ahead of the next run, whose socket the server holds
         self.retired = False  # start-up went stale: no more forks, only the ends of the runs it has
         self.startup_env = _startup_view(os.environ)
         self.startup_paths = _startup_paths()
 
     def say(self, line):
         os.write(self.report, line.encode() + b"\n")
+
+    def hand(self, line, fd):
+        """Say ``line`` with a copy of ``fd`` for the server, then close ours."""
+        try:
+            self.channel.sendmsg([line.encode() + b"\n"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS,
+                                                            struct.pack("i", fd))])
+        except OSError:
+            os._exit(0)  # the server is gone (a spare ends with its socket)
+        os.close(fd)
 
     def serve(self):
         """Returns in a child, which then becomes the run; exits in the fork server."""
@@ -258,38 +272,37 @@ class Server:
         if _startup_view(env) != self.startup_env:
             self.say("X %s environment" % token)
             return None
+        server_end, run_end = _socket_pair()
         pid = os.fork()
         if pid:
-            self.say("S %s %d" % (token, pid))
+            os.close(run_end)
+            self.hand("S %s %d" % (token, pid), server_end)
             return None
+        os.close(server_end)
         self.leave()
+        NOTES.append(run_end)
         return cwd, log_path, argv, env, False
 
     def fork_spare(self):
-        """Fork a child ahead of the next run and hand the server the pipe it waits on: the fork, the
+        """Fork a child ahead of the next run and hand the server the socket it waits on: the fork, the
         child's setting apart and the round trip through this process then cost the run nothing.
         Returns the run in that child, once it has one; ``None`` in the fork server."""
         if _startup_paths() != self.startup_paths:
             self.retire("-")
             return None
-        read_end, write_end = os.pipe()
+        server_end, run_end = _socket_pair()
         pid = os.fork()
         if pid:
-            os.close(read_end)
-            try:
-                self.channel.sendmsg([b"P %d\n" % pid], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS,
-                                                           struct.pack("i", write_end))])
-            except OSError:
-                os._exit(0)  # the server is gone (the spare ends with this pipe)
-            os.close(write_end)
+            os.close(run_end)
+            self.hand("P %d" % pid, server_end)
             self.spare = pid
             return None
-        os.close(write_end)
+        os.close(server_end)
         self.leave()
-        message = _read_frame(read_end)
+        message = _read_frame(run_end)
         if message is None:
             os._exit(0)  # the server let it go (it stopped, or has a newer spare)
-        os.close(read_end)
+        NOTES.append(run_end)
         _, cwd, log_path, argv, env = _parse(message)
         changed = _startup_paths() != self.startup_paths or _startup_view(env) != self.startup_env
         return cwd, log_path, argv, env, changed  # changed: a fresh interpreter takes it
@@ -321,8 +334,23 @@ def _parse(message):
     return fields[0], fields[1], fields[2], fields[4:4 + argc], dict(entry.split("=", 1) for entry in fields[4 + argc:])
 
 
+def _socket_pair():
+    """``(server's end, run's end)`` of a new stream socket pair, neither inherited by programs it ``exec``s."""
+    server_end, run_end = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    return server_end.detach(), run_end.detach()
+
+
+def _note_exit(code):
+    """Note this run's exit code on its socket: the server reads it should the fork server die first."""
+    for fd in NOTES:
+        try:
+            os.write(fd, b"%d %d\n" % (os.getpid(), code))
+        except OSError:
+            pass
+
+
 def _read_frame(fd):
-    """One frame from a pipe, or ``None`` at its end."""
+    """One frame from a socket, or ``None`` at its end."""
     data = b""
     while len(data) < 8 or len(data) < 8 + int(data[:8], 16):
         chunk = os.read(fd, 65536)
@@ -421,13 +449,16 @@ def _exit_as_python(code):
     failed = _flush_std_streams() or failed
     if code == INTERRUPTED:
         code = _die_of_sigint()
-    C_EXIT(120 if failed and code == 0 else code)
+    code = 120 if failed and code == 0 else code
+    _note_exit(code)
+    C_EXIT(code)
 
 
 def _die_of_sigint():
     """End by SIGINT, as an interpreter ends on an unhandled ``KeyboardInterrupt``; the exit code if
     that did not end it."""
     _signal = sys.modules["_signal"]
+    _note_exit(-_signal.SIGINT)
     _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
     os.kill(os.getpid(), _signal.SIGINT)
     return 128 + _signal.SIGINT
@@ -493,7 +524,8 @@ def _main():
     if _exits_quickly():
         _exit_as_python(code)
     if code == INTERRUPTED:
-        _die_of_sigint()
+        code = _die_of_sigint()
+    _note_exit(code)  # before the interpreter's own teardown, which may still fail a flush (code 120)
     sys.exit(code)
 
 
