@@ -21,6 +21,7 @@ import psutil
 import pytest
 from pipeline_scheduler.execution import zygote
 from pipeline_scheduler.execution.executors import Command
+from pipeline_scheduler.execution.launchers import LocalLauncher
 from pipeline_scheduler.execution.prestart import Prestarter
 from pipeline_scheduler.execution.processes import start_process
 from pipeline_scheduler.execution.zygote import LOST_EXIT_CODE, ForkedRun
@@ -276,3 +277,32 @@ def test_runs_keep_their_exit_codes_while_their_fork_servers_are_killed_again_an
         killer.join()
     assert codes == [0, 7] * (len(codes) // 2)
     assert len(kills) >= 10 and forked >= 10, (len(kills), forked)  # the faults did hit forked runs
+
+
+def test_a_run_whose_spare_died_before_taking_it_starts_cold_and_one_it_took_is_not_run_again(
+        tmp_path: Path, pools: list[Prestarter]) -> None:
+    """The spare notes that it took its run just before the script starts. Killed before that, nothing of the run
+    ran: it is started cold. Killed after, the run was killed: it must not run a second time."""
+    script = tmp_path / "once.py"
+    script.write_text("import sys, time\nprint('ran', flush=True)\ntime.sleep(float(sys.argv[1]))\n")
+    pool = pool_of(pools, sys.executable, tmp_path)
+    launcher = LocalLauncher(pool)
+    spare = spare_of(pool)
+    spare.suspend()  # it cannot read the run handed to it
+    untaken = launcher.start(Command([sys.executable, str(script), "0"], tmp_path), tmp_path / "untaken.log",
+                             dict(os.environ), "untaken", None)
+    assert untaken.pid == spare.pid
+    spare.kill()
+    assert untaken.wait(30) == 0 and untaken.pid != spare.pid
+    assert (tmp_path / "untaken.log").read_text() == "ran\n"
+    spare = spare_of(pool)
+    taken = launcher.start(Command([sys.executable, str(script), "30"], tmp_path), tmp_path / "taken.log",
+                           dict(os.environ), "taken", None)
+    assert taken.pid == spare.pid
+    deadline = time.monotonic() + 10
+    while (tmp_path / "taken.log").read_text() != "ran\n":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    spare.kill()
+    assert taken.wait(30) == -signal.SIGKILL and taken.pid == spare.pid
+    assert (tmp_path / "taken.log").read_text() == "ran\n"

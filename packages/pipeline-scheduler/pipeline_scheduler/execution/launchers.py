@@ -7,8 +7,9 @@ the same wherever the process is.
 
 from __future__ import annotations
 
+import logging
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,6 +19,9 @@ from .processes import end_leftovers, kill_tree, process_start_time, start_proce
 
 if TYPE_CHECKING:
     from .processes import Started
+
+
+log = logging.getLogger(__name__)
 
 
 class WorkerLost(Exception):
@@ -50,9 +54,15 @@ class Launcher(Protocol):
 
 
 class LocalProcess:
-    """A subprocess of this server (or of its fork server), in its own session."""
+    """A subprocess of this server (or of its fork server), in its own session. A run whose forked
+    child was killed before it took the run is started again, cold (``start_cold``)."""
 
-    def __init__(self, popen: Started) -> None:
+    def __init__(self, popen: Started, start_cold: Callable[[], Started] | None = None) -> None:
+        self._become(popen)
+        self._start_cold = start_cold
+        self._stopping = False
+
+    def _become(self, popen: Started) -> None:
         self.popen = popen
         self.pid: int | None = popen.pid
         self.started_at = process_start_time(popen.pid)
@@ -60,9 +70,17 @@ class LocalProcess:
     def wait(self, timeout: float | None = None) -> int:
         if isinstance(self.popen, subprocess.Popen):
             return wait_for_exit(self.popen, timeout)
-        return self.popen.wait(timeout=timeout)
+        code = self.popen.wait(timeout=timeout)
+        if not self.popen.never_started or self._stopping or self._start_cold is None:
+            return code
+        log.warning("the child forked for a run (pid %s) was killed before it took the run: starting it cold", self.pid)
+        self._become(self._start_cold())
+        if self._stopping:  # stopped meanwhile
+            kill_tree(self.popen, 0.0)
+        return wait_for_exit(self.popen, timeout)
 
     def stop(self, grace: float) -> None:
+        self._stopping = True
         kill_tree(self.popen, grace)
 
     def end_leftovers(self) -> None:
@@ -77,7 +95,8 @@ class LocalLauncher:
 
     def start(self, command: Command, log_path: Path, env: Mapping[str, str], execution_id: str,
               resources: Mapping[str, float] | None) -> LocalProcess:
-        return LocalProcess(start_process(command, log_path, env, self._prestarter))
+        return LocalProcess(start_process(command, log_path, env, self._prestarter),
+                            lambda: start_process(command, log_path, env))
 
     def close(self) -> None:
         pass

@@ -12,7 +12,9 @@ them back (only a run killed by a signal after its fork server died is reported 
 While it is quiet, the fork server forks the next run's child ahead (a *spare*) and sends this
 server its end of the socket the spare waits on: a run then costs one write here, with no
 round trip through the fork server (whose wake-ups took 0.7-0.9 ms of an idle machine's launch).
-A spare killed at the very moment it is handed a run makes that run end as killed.
+A child notes that it took its run just before the script starts: one killed before never ran
+anything of it (:attr:`ForkedRun.never_started`, a spare killed as it is handed its run), and the
+run is started cold instead.
 """
 
 from __future__ import annotations
@@ -51,31 +53,36 @@ class ForkedRun:
         self.args = list(argv)
         self.returncode: int | None = None
         self._ended = threading.Event()
-        self._note: int | None = note  # our end of the socket the run notes its exit code on
+        self._note: int | None = note  # our end of the socket the run notes on (see zygote_child._note_exit)
         self._note_lock = threading.Lock()
+        self._noted = b""  # what it noted so far
+        self.never_started = False  # its child was killed before it noted "taken": nothing of the run ran
 
     def ended(self, code: int) -> None:
+        if code < 0 and self._note is not None and b"taken" not in self._notes():
+            self.never_started = True
         self.returncode = code
         self.drop_note()
         self._ended.set()
 
     def noted_exit(self) -> int | None:
-        """The exit code the run noted as it exited (``zygote_child._note_exit``), if it did."""
-        with self._note_lock:
-            if self._note is None:
-                return None
-            os.set_blocking(self._note, False)
-            data = b""
-            try:
-                while chunk := os.read(self._note, 4096):  # until every holder of the run's end closed it
-                    data += chunk
-            except BlockingIOError:  # a process it forked may hold the run's end still
-                pass
-            except OSError:
-                return None
-        codes = [int(code) for pid, _, code in (line.partition(b" ") for line in data.splitlines())
-                 if pid == b"%d" % self.pid and code.lstrip(b"-").isdigit()]
+        """The exit code the run noted as it exited, if it did."""
+        codes = [int(word) for word in self._notes() if word.lstrip(b"-").isdigit()]
         return codes[-1] if codes else None
+
+    def _notes(self) -> list[bytes]:
+        """The notes of this run's process (a process it forked notes under its own pid), oldest first."""
+        with self._note_lock:
+            if self._note is not None:
+                os.set_blocking(self._note, False)
+                try:
+                    while chunk := os.read(self._note, 4096):  # until every holder of the run's end closed it
+                        self._noted += chunk
+                except OSError:  # nothing more for now: a process it forked may hold the run's end still
+                    pass
+            noted = self._noted
+        own = b"%d" % self.pid
+        return [note for pid, _, note in (line.partition(b" ") for line in noted.splitlines()) if pid == own]
 
     def drop_note(self) -> None:
         with self._note_lock:

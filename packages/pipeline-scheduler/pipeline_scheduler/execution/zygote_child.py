@@ -34,6 +34,8 @@ through the fork server), ``E <pid> <exit code>`` (a child ended; negative: the 
 
 Every run also notes ``<pid> <exit code>`` on its own socket (the spare's, or the one sent with ``S``)
 as it exits: the server reads it only when the fork server died first and took the exit code with it.
+A run notes ``<pid> taken`` just before the script (or a fresh interpreter) starts: a child killed
+before that never ran anything of its run, and the server starts the run cold instead.
 
 Keep this compatible with every Python the server may be configured to run (3.8 and later).
 """
@@ -342,9 +344,13 @@ def _socket_pair():
 
 def _note_exit(code):
     """Note this run's exit code on its socket: the server reads it should the fork server die first."""
+    _note(str(code))
+
+
+def _note(word):
     for fd in NOTES:
         try:
-            os.write(fd, b"%d %d\n" % (os.getpid(), code))
+            os.write(fd, b"%d %s\n" % (os.getpid(), word.encode()))
         except OSError:
             pass
 
@@ -371,12 +377,14 @@ def _become(cwd, log_path, argv, env, fresh):
         sys.stderr.write("could not start in %s: %s\n" % (cwd, error.strerror))
         os._exit(1)
     if fresh:
+        _note("taken")
         os.execve(argv[0], argv, env)
     script = argv[1]
     try:
         with open(script, "rb") as handle:
             code = compile(handle.read(), os.path.abspath(script), "exec", dont_inherit=True)
     except (OSError, SyntaxError, ValueError):
+        _note("taken")
         os.execve(argv[0], argv, env)  # a fresh interpreter reports it in its own words
     for key in list(os.environ):  # not os.environ.clear(): it lists every key again for each one it removes
         del os.environ[key]
@@ -394,6 +402,7 @@ def _become(cwd, log_path, argv, env, fresh):
     main.__builtins__ = sys.modules["builtins"]
     main.__annotations__ = {}
     sys.modules["__main__"] = main
+    _note("taken")  # from now on, the end of this process is the run's: before, nothing of the run ran
     return _run(code, main.__dict__)
 
 
