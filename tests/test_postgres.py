@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -76,8 +77,10 @@ def test_two_servers_on_postgres_fire_each_instant_once_and_take_over(servers, p
         assert moments[-1] > time.time() - 4  # still firing after the takeover
 
 
-def events_seen(server, count: int, timeout: float = 20.0) -> list[tuple[str, dict]]:
-    """The first ``count`` events of ``GET events`` on ``server`` (a browser's live connection)."""
+def events_seen(server, until: Callable[[list[tuple[str, dict]]], bool],
+                timeout: float = 20.0) -> list[tuple[str, dict]]:
+    """The events of ``GET events`` on ``server`` (a browser's live connection) until those seen satisfy
+    ``until`` (however many come: another server's notes arrive in their own time, a run's in one or more)."""
     request = urllib.request.Request(f"http://127.0.0.1:{server.port}/pipeline-scheduler/events",
                                      headers={"Authorization": f"token {server.token}"})
     seen, kind = [], None
@@ -89,7 +92,7 @@ def events_seen(server, count: int, timeout: float = 20.0) -> list[tuple[str, di
                 kind = line[7:]
             elif line.startswith("data: ") and kind:
                 seen.append((kind, json.loads(line[6:])))
-                if len(seen) >= count or time.monotonic() > deadline:
+                if until(seen) or time.monotonic() > deadline:
                     return seen
     return seen
 
@@ -100,7 +103,12 @@ def test_a_browser_on_one_server_sees_the_runs_of_another_live(servers, postgres
     first, second = servers(db_url=url), servers(db_url=url)
     job = first.request("POST", "jobs", {"name": "hello", "pipeline_path": "hello.py", "schedule_type": "manual"})
     watched: list = []
-    watcher = threading.Thread(target=lambda: watched.extend(events_seen(second, 4)))
+
+    def ran_and_updated(seen: list[tuple[str, dict]]) -> bool:
+        return (("run", "success") in [(kind, data.get("status")) for kind, data in seen]
+                and ("job", "updated") in [(kind, data.get("action")) for kind, data in seen])
+
+    watcher = threading.Thread(target=lambda: watched.extend(events_seen(second, ran_and_updated)))
     watcher.start()
     time.sleep(1)  # the stream is open
     result = first.request("POST", f"run/{job['id']}")  # on the first server
