@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
 
+from pipeline_scheduler.execution import logs
 from pipeline_scheduler.execution.logs import compact
 
 LIMIT = 4 * 1024**2
@@ -92,3 +94,28 @@ def test_a_reader_past_a_compacted_log_goes_on_from_its_end(servers, tmp_path: P
     assert compacted["status"] == "running"
     text = server.text(f"runs/{run['id']}/log?offset={10 * LIMIT}")
     assert "compacted" in text
+
+
+def test_the_last_compaction_waits_for_one_in_flight_and_counts_each_byte_once(tmp_path: Path,
+                                                                              monkeypatch) -> None:
+    """A run's end compacts its log while the watcher may be compacting it too: two compactions of one
+    file at once counted the dropped middle twice (CI saw 308 MB dropped of a 300 MB log bomb), or one
+    spun forever on the file the other had truncated (this test hung before the fix)."""
+    monkeypatch.setattr(logs, "CHECK_SECONDS", 0.0005)  # the watcher compacts as often as it can
+    limit = 1024**2
+    dropped: dict[int, int] = {}
+    limiter = logs.LogLimiter(limit, lambda run_id, count: dropped.__setitem__(run_id, dropped.get(run_id, 0) + count))
+    limiter.start()
+    try:
+        for run_id in range(60):
+            path = tmp_path / f"{run_id}.log"
+            written = path.write_bytes(b"y" * 4095 * 1024 + b"\n")  # past twice the limit: the watcher compacts it
+            limiter.watch(run_id, path)
+            time.sleep(run_id % 6 * 0.0005)  # the run ends at various points of the watcher's compaction
+            dropped[run_id] = dropped.get(run_id, 0) + limiter.finish(run_id, path)
+            # each compaction's marker line is counted with what it drops (tens of bytes); a compaction counted
+            # twice adds at least a limit's worth
+            assert dropped[run_id] + path.stat().st_size - written < limit // 4, (run_id, dropped[run_id], written)
+            assert path.stat().st_size <= limit
+    finally:
+        limiter.stop()

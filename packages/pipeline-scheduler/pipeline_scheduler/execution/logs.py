@@ -49,6 +49,8 @@ def compact(path: Path, limit: int) -> int:
         while source < size:
             handle.seek(source)
             chunk = handle.read(min(CHUNK, size - source))
+            if not chunk:  # shorter than it was: truncated by something else meanwhile
+                break
             handle.seek(position)
             handle.write(chunk)
             position, source = position + len(chunk), source + len(chunk)
@@ -66,6 +68,7 @@ class LogLimiter:
         self._watched: dict[int, Path] = {}
         self._lock = threading.Lock()
         self._watching = threading.Condition(self._lock)  # sleeps without waking while no run is watched
+        self._compacting = threading.Lock()  # one compaction at a time: a run's last one waits for one in flight
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -89,9 +92,10 @@ class LogLimiter:
 
     def finish(self, run_id: int, path: Path | None) -> int:
         """The run ended: compact its log one last time; how many bytes were dropped then."""
-        with self._lock:
-            self._watched.pop(run_id, None)
-        return compact(path, self.limit) if self.limit > 0 and path is not None else 0
+        with self._compacting:
+            with self._lock:
+                self._watched.pop(run_id, None)
+            return compact(path, self.limit) if self.limit > 0 and path is not None else 0
 
     def _loop(self) -> None:
         while True:
@@ -102,13 +106,17 @@ class LogLimiter:
             with self._lock:
                 watched = list(self._watched.items())
             for run_id, path in watched:
-                try:
-                    if path.stat().st_size > 2 * self.limit:  # let it grow a little: fewer compactions
-                        self._on_dropped(run_id, compact(path, self.limit))
-                except OSError:
-                    continue
-                except Exception:
-                    log.exception("could not compact the log %s", path)
+                with self._compacting:
+                    with self._lock:
+                        if run_id not in self._watched:  # it ended meanwhile: its last compaction was done
+                            continue
+                    try:
+                        if path.stat().st_size > 2 * self.limit:  # let it grow a little: fewer compactions
+                            self._on_dropped(run_id, compact(path, self.limit))
+                    except OSError:
+                        continue
+                    except Exception:
+                        log.exception("could not compact the log %s", path)
 
 
 class LogSpace:
