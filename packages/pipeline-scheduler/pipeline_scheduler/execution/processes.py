@@ -7,7 +7,8 @@ import select
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,18 +74,27 @@ def wait_for_exit(process: subprocess.Popen, timeout: float | None) -> int:
     """``process.wait(timeout)`` without its polling: with a timeout, ``Popen.wait`` sleeps in steps
     that double up to 50 ms, so a job with a timeout was seen ending up to twice its run time
     late (a 12-ms script: at 15.5 ms). Linux tells the moment a process exits through a pidfd."""
-    if timeout is None or process.returncode is not None or not hasattr(os, "pidfd_open"):
+    if timeout is None or process.returncode is not None:
         return process.wait(timeout)
-    try:
-        pidfd = os.pidfd_open(process.pid)
-    except OSError:  # it exited and nothing may be known of it but its status: Popen reaps it
-        return process.wait(timeout)
-    try:
-        if not select.select([pidfd], [], [], timeout)[0]:
+    with pidfd(process.pid) as fd:
+        if fd is not None and not select.select([fd], [], [], timeout)[0]:
             raise subprocess.TimeoutExpired(process.args, timeout)
+    return process.wait(timeout)  # reaps it (or, without a pidfd, waits as Popen does)
+
+
+@contextmanager
+def pidfd(pid: int) -> Iterator[int | None]:
+    """A pidfd of process ``pid``, readable from the moment it exits (whoever its parent, however long
+    that parent takes to reap it); ``None`` without pidfds (not Linux 5.3+) or once it is gone."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        yield None
+        return
+    try:
+        yield fd
     finally:
-        os.close(pidfd)
-    return process.wait(timeout)
+        os.close(fd)
 
 
 def process_start_time(pid: int) -> float | None:

@@ -33,6 +33,7 @@ from pathlib import Path
 import psutil
 
 from .orphans import RUN_MARKER
+from .processes import pidfd
 
 log = logging.getLogger(__name__)
 
@@ -320,22 +321,10 @@ def _wait_for_exit(pid: int) -> None:
     waiting for it to disappear would also wait for its new parent to reap it (seen taking 2 s)."""
     try:
         process = psutil.Process(pid)
-    except psutil.Error:
-        return
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # no pidfds here, or it is gone already
-        _quietly_wait(process)
-        return
-    try:
-        if process.is_running():  # still the run, not a process that took over its pid
-            select.select([pidfd], [], [])
-    finally:
-        os.close(pidfd)
-
-
-def _quietly_wait(process: psutil.Process) -> None:
-    try:
-        process.wait()
+        with pidfd(pid) as fd:
+            if fd is None:
+                process.wait()
+            elif process.is_running():  # still the run, not a process that took over its pid
+                select.select([fd], [], [])
     except psutil.Error:
         pass

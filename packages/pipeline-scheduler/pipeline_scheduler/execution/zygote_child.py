@@ -376,16 +376,11 @@ def _become(cwd, log_path, argv, env, fresh):
     except OSError as error:
         sys.stderr.write("could not start in %s: %s\n" % (cwd, error.strerror))
         os._exit(1)
-    if fresh:
+    script = argv[1]
+    code = None if fresh else _compiled(script)
+    if code is None:  # a fresh interpreter runs it (and reports a script it cannot read in its own words)
         _note("taken")
         os.execve(argv[0], argv, env)
-    script = argv[1]
-    try:
-        with open(script, "rb") as handle:
-            code = compile(handle.read(), os.path.abspath(script), "exec", dont_inherit=True)
-    except (OSError, SyntaxError, ValueError):
-        _note("taken")
-        os.execve(argv[0], argv, env)  # a fresh interpreter reports it in its own words
     for key in list(os.environ):  # not os.environ.clear(): it lists every key again for each one it removes
         del os.environ[key]
     os.environ.update(env)
@@ -404,6 +399,15 @@ def _become(cwd, log_path, argv, env, fresh):
     sys.modules["__main__"] = main
     _note("taken")  # from now on, the end of this process is the run's: before, nothing of the run ran
     return _run(code, main.__dict__)
+
+
+def _compiled(script):
+    """The script's code, or ``None`` when it cannot be read or compiled."""
+    try:
+        with open(script, "rb") as handle:
+            return compile(handle.read(), os.path.abspath(script), "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return None
 
 
 def _run(code, namespace):
