@@ -48,6 +48,7 @@ class PeerServer:
     prefix: str  # where its REST API lives
     ready: str  # a GET under ``prefix`` that answers 200 once the server is up
     arguments: tuple[str, ...] = ()  # more server options (e.g. extensions to disable)
+    path: str | None = None  # a folder the server imports from first (an extension kept in bench/)
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -316,6 +317,8 @@ class Server:
         if self.peer is None:
             ensure_version_file()
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR), env.get("PYTHONPATH")]))
+        elif self.peer.path:
+            env["PYTHONPATH"] = self.peer.path
         else:
             env.pop("PYTHONPATH", None)
         # Isolate from the user's Jupyter configuration and runtime files (and their lab settings).

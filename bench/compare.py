@@ -49,6 +49,7 @@ from peers import (  # noqa: E402
     AMPHI_097,
     BARE,
     JUPYTER_SCHEDULER,
+    STACK_FLOOR,
     ensure,
     run_jupyter_scheduler_job,
     version,
@@ -232,6 +233,18 @@ def measure_floor(args: Any, workdir: Path) -> Side:
     return side
 
 
+def measure_stack_floor(args: Any) -> Side:
+    """What the stack costs before our code (``bench/stack_floor.py``): idle RSS with our libraries
+    started, and an authenticated no-op ``POST`` (the least a run-now through Jupyter adds to a run)."""
+    side = Side("stack floor (APScheduler + SQLAlchemy store + pydantic, none of ours)")
+    with Server(peer=STACK_FLOOR, label="stack floor") as server:
+        side.idle(server, args)
+        side.timed("run-now", "noop_post", args.runs * 10, lambda: server.client.post("noop"))
+    if "noop_post" in side.figures:
+        side.row["run-now"] = f"bare + {side.figures['noop_post'] * 1000:.2f} ms (no-op POST)"
+    return side
+
+
 def print_ratios(sides: dict[str, Side]) -> None:
     """The headline: same-run ratios against like-for-like baselines, with #14's targets."""
     print("\nRATIOS (same run; < 1 is better for ours)")
@@ -251,6 +264,15 @@ def print_ratios(sides: dict[str, Side]) -> None:
     line("notebook run, ours / jupyter execute", "warm", "notebook", "floor", "notebook", None)
     line("notebook run, jupyter-scheduler / jupyter execute", "jupyter-scheduler", "notebook", "floor", "notebook", None)
     line("idle RSS, ours / same server without ours", "warm", "rss", "floor", "rss", 1.2)
+    line("idle RSS, the stack alone (no code of ours) / same server without ours", "stack", "rss", "floor", "rss", 1.2)
+    line("idle RSS, ours / the stack alone", "warm", "rss", "stack", "rss", None)
+    floor, stack = sides.get("floor"), sides.get("stack")
+    if floor and stack and "run_now" in floor.figures and "noop_post" in stack.figures:
+        through_jupyter = floor.figures["run_now"] + stack.figures["noop_post"]
+        print(f"  run-now floor through Jupyter, (bare python + authenticated no-op POST) / bare python: "
+              f"{through_jupyter / floor.figures['run_now']:.2f}x   (the least any cold run-now can reach; target 1.10x)")
+        if "cold" in sides and "run_now" in sides["cold"].figures:
+            print(f"  run-now, ours cold / that floor: {sides['cold'].figures['run_now'] / through_jupyter:.2f}x")
     line("RSS at N jobs, ours / same server without ours", "warm", "rss_many", "floor", "rss", 1.5)
     line("GET jobs at N, ours / 0.9.7 (time)", "warm", "list_s", "0.9.7", "list_s", None)
     line("GET jobs at N, ours / 0.9.7 (body size, the whole list)", "warm", "body_mb", "0.9.7", "body_mb", None)
@@ -283,6 +305,7 @@ def main() -> None:
         sides["warm"] = measure_amphi_like(Side("ours, warm (prestarted)"), server, args, count, burst_size, True)
     with tempfile.TemporaryDirectory(prefix="amphi-bench-floor-") as floor_dir:
         sides["floor"] = measure_floor(args, Path(floor_dir))
+    sides["stack"] = measure_stack_floor(args)
     with Server(label="ours (cold)", prestarted_interpreters=0) as server:
         server.write("trivial.py", SCRIPT)
         job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]

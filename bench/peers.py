@@ -54,6 +54,9 @@ JUPYTER_SCHEDULER = Peer("jupyter-scheduler", ("jupyter-scheduler", "ipykernel")
 # The floor: our own venv's Jupyter Server (JupyterLab and all) with our extension switched off.
 BARE = PeerServer(python=sys.executable, extension=None, prefix="/api/", ready="status",
                   arguments=("--ServerApp.jpserver_extensions=pipeline_scheduler=False",))
+# The stack's floor: the same server with our libraries started but none of our code (bench/stack_floor.py).
+STACK_FLOOR = PeerServer(python=sys.executable, extension="stack_floor", prefix="/stack-floor/", ready="noop",
+                         arguments=BARE.arguments, path=str(Path(__file__).resolve().parent))
 PEERS = (AMPHI_097, JUPYTER_SCHEDULER)
 
 

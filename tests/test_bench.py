@@ -25,3 +25,7 @@ def test_benchmark_runs_in_quick_mode(script: str) -> None:
                                text=True, timeout=300, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "RATIOS" in completed.stdout and "target" in completed.stdout, completed.stdout[-3000:]
+    if name == "compare.py":  # the stack's floor was measured too: the least any run-now or idle server can reach
+        assert "run-now floor through Jupyter" in completed.stdout, completed.stdout[-3000:]
+        assert "idle RSS, the stack alone" in completed.stdout and "n/a" not in completed.stdout.split(
+            "idle RSS, the stack alone")[1].split("\n")[0], completed.stdout[-3000:]
