@@ -17,7 +17,9 @@ import pytest
 import typer
 
 from pipeline_scheduler.api.payloads import TriggerSpec, parse_payload
-from pipeline_scheduler.cli.commands import app, option_fields
+from pipeline_scheduler.cli.app import app
+from pipeline_scheduler.cli.job_options import option_fields
+from pipeline_scheduler.cli.main import main  # noqa: F401  (registers every command on the app)
 from pipeline_scheduler.cli.output import exit_text, relative
 from pipeline_scheduler.cli.parse import interval_fields, parse_duration, parse_when
 from pipeline_scheduler.scheduling.triggers import build_trigger, next_fire_times

@@ -1,5 +1,5 @@
 """``python -m pipeline_scheduler.cli``: the command-line client."""
 
-from .commands import main
+from .main import main
 
 main()
