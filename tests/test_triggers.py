@@ -100,6 +100,22 @@ def test_invalid_schedules_name_their_field(payload: dict, field: str) -> None:
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize("expression, reason", [
+    ("0 0 31 2 *", "day-of-month '31' never occurs in month '2' (no such date)"),
+    ("0 0 31 4,6,9,11 *", "day-of-month '31' never occurs in month '4,6,9,11' (no such date)"),
+    ("0 0 32 * *", "the day-of-month field '32' is not valid (values 1-31 or L"),
+    ("0 0 x 2 *", "the day-of-month field 'x' is not valid"),
+])
+def test_a_cron_day_is_refused_for_what_is_wrong_with_it(expression: str, reason: str) -> None:
+    """A day that exists in no month it is combined with is not a "value out of 1-31"."""
+    with pytest.raises(Invalid) as caught:
+        build_trigger(parse_payload(TriggerSpec, {"schedule_type": "cron", "cron_expression": expression}), "UTC",
+                      now=NOW)
+    assert reason in caught.value.message
+    assert build_trigger(parse_payload(TriggerSpec, {"schedule_type": "cron", "cron_expression": "0 0 31 1-2 *"}),
+                         "UTC", now=NOW).trigger is not None  # January has a 31st
+
+
 async def test_api_reports_next_run_time_in_the_job_zone(api, write_script) -> None:
     write_script("job.py", "print('x')\n")
     status, job = await api("POST", "jobs", {"pipeline_path": "job.py", "schedule_type": "cron",

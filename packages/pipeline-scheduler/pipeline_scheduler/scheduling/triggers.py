@@ -236,8 +236,22 @@ def _cron_problem(expression: str, error: CronSimError) -> str:
     if name not in CRON_FIELD_RULES:
         return str(error).lower() or "not a cron expression"
     names = list(CRON_FIELD_RULES) if len(expression.split()) == 6 else list(CRON_FIELD_RULES)[1:]
-    text = expression.split()[names.index(name)]
+    fields = expression.split()
+    text = fields[names.index(name)]
+    if name == "day-of-month" and _valid_cron(" ".join("*" if field == "month" else value
+                                                       for field, value in zip(names, fields))):
+        month = fields[names.index("month")]
+        return (f"day-of-month {text!r} never occurs in month {month!r} (no such date), so the schedule would "
+                "never fire")
     return f"the {name} field {text!r} is not valid (values {CRON_FIELD_RULES[name]}, with lists, ranges and */n steps)"
+
+
+def _valid_cron(expression: str) -> bool:
+    try:
+        CrontabTrigger(expression, UTC)
+    except CronSimError:
+        return False
+    return True
 
 
 def _clock(moment: datetime) -> str:
