@@ -20,7 +20,7 @@ from pipeline_scheduler.api.payloads import TriggerSpec, parse_payload
 from pipeline_scheduler.cli.app import app
 from pipeline_scheduler.cli.job_options import option_fields
 from pipeline_scheduler.cli.main import main  # noqa: F401  (registers every command on the app)
-from pipeline_scheduler.cli.output import exit_text, relative
+from pipeline_scheduler.cli.output import duration_text, exit_text, relative
 from pipeline_scheduler.cli.parse import interval_fields, parse_duration, parse_when
 from pipeline_scheduler.scheduling.triggers import build_trigger, next_fire_times
 
@@ -204,6 +204,7 @@ async def test_durations_and_every_job_option(cli, api, write_script) -> None:
     assert job["retry_on"] == ["failure", "interrupted"]
     assert job["notify"] == [{"url": "json://localhost:9/hook", "on": ["failure"]}]
     code, out, _ = await cli("info", "full")
+    assert re.search(r"Arguments\s+--date today\s*$", out, re.MULTILINE), out
     assert code == 0 and "Retries" in out and "2 on failure, interrupted" in out and "json://localhost:9/hook" in out
     assert job["arguments"] == ["--date", "today"] and job["env"] == {"A": "1", "B": "x=y"} and job["cwd"] == "work"
     assert job["timeout"] == 120 and job["overlap_policy"] == "parallel" and job["max_parallel"] == 3
@@ -319,6 +320,11 @@ def test_relative_times() -> None:
     assert relative("2026-11-28T12:00:00+00:00", now) == "in 3 d"
     assert relative("2026-11-25T11:59:30+00:00", now) == "30 s ago"
     assert relative(None, now) == "-"
+
+
+def test_durations_read_as_the_panel_writes_them() -> None:
+    assert [duration_text(seconds) for seconds in (None, 0.0004, 0.004, 0.25, 2.34, 12.4, 125, 3 * 3600 + 120)] == [
+        "-", "0 ms", "4 ms", "250 ms", "2.3 s", "12 s", "2 min 5 s", "3 h 2 min"]
 
 
 def test_exit_codes_name_the_signal_that_ended_a_run() -> None:
@@ -441,6 +447,8 @@ async def test_notebook_parameters_from_the_command_line(cli, api, jp_root_dir: 
     (jp_root_dir / "report.ipynb").write_text(json.dumps(notebook))
     job = await add_json(cli, "report.ipynb", "--name", "report", "--param", "region=us", "--param", "rows=10")
     assert job["parameters"] == {"region": "us", "rows": 10}  # 10 read as JSON: an int, like the default
+    code, out, _ = await cli("info", "report")  # said back as --param takes them
+    assert code == 0 and re.search(r'Parameter\s+region="us"', out) and re.search(r"Parameter\s+rows=10", out), out
     code, out, _ = await cli("run", "report", "--wait")
     assert code == 0 and "us:10" in out, out
     code, out, _ = await cli("run", "report", "--wait", "--param", "rows=3")  # this run only

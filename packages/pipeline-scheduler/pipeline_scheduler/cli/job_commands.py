@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from functools import partial
 from typing import Annotated, Any, List, Optional
 
@@ -83,9 +85,11 @@ def info(job: str = typer.Argument(..., metavar="JOB", help="The job's name or i
             ("Last run", f"{status_text(last.get('status'))} {absolute(last.get('started_at'), zone)}, "
                          f"run {last.get('id')}, {duration_text(last.get('duration'))}" if last else "-")]
     if found.get("arguments"):
-        rows.append(("Arguments", escape(" ".join(found["arguments"]))))
+        rows.append(("Arguments", escape(shlex.join(found["arguments"]))))  # quoted as a shell would need them
     for name, value in (found.get("env") or {}).items():
         rows.append(("Env", escape(f"{name}={value}")))
+    for name, value in (found.get("parameters") or {}).items():  # as --param takes them: the value as JSON
+        rows.append(("Parameter", escape(f"{name}={json.dumps(value, ensure_ascii=False)}")))
     if found.get("cwd"):
         rows.append(("Working dir", escape(str(found["cwd"]))))
     for resource, amount in (found.get("resources") or {}).items():

@@ -85,11 +85,14 @@ def absolute(value: Any, zone_name: Optional[str] = None) -> str:
 
 
 def duration_text(seconds: Optional[float]) -> str:
-    """``0.42 s``, ``12 s``, ``3 min 4 s``, ``1 h 2 min``."""
+    """``4 ms``, ``2.3 s``, ``12 s``, ``3 min 4 s``, ``1 h 2 min``, as the panel writes them (a warm run of a
+    short script takes a few milliseconds: ``0.00 s`` said nothing)."""
     if seconds is None:
         return "-"
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
     if seconds < 10:
-        return f"{seconds:.2f} s"
+        return f"{seconds:.1f} s"
     if seconds < 60:
         return f"{seconds:.0f} s"
     minutes, rest = divmod(round(seconds), 60)
