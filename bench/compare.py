@@ -5,7 +5,9 @@ amphi-scheduler 0.9.7 and jupyter-scheduler (each in a venv of its own, ``bench/
 floor (a bare ``python file.py``, ``jupyter execute``, a bare Jupyter Server without any scheduler).
 Every side gets the same requests over loopback HTTP; the settings of each side are printed.
 
-Rows: idle RSS and idle CPU, run-now of a trivial script, a 3-cell notebook run, create rate and
+Rows: idle RSS and idle CPU, run-now of a trivial script (every side's servers up at once, the sides
+taking turns each iteration, as ``run_now.py`` does: the machine's drift weighs on all alike), a 3-cell
+notebook run, create rate and
 ``GET jobs`` at N jobs (latency, body size, RSS), and a burst of M trivial jobs due at the same
 instant (start delay p50/p99 after the due instant, all runs finished).
 
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -95,10 +98,44 @@ def timed_runs(count: int, once: Callable[[], None]) -> float:
     return median(samples)
 
 
+def alternating_medians(contenders: dict[str, Callable[[], None]], count: int) -> dict[str, float | str]:
+    """Median seconds of ``count`` calls of each contender, the contenders taking turns (the first one
+    moves round every iteration); one warm-up call each. A contender that fails is reported as
+    failing (its message) and leaves the turns."""
+    samples: dict[str, list[float]] = {key: [] for key in contenders}
+    failed: dict[str, float | str] = {}
+
+    def call(key: str) -> float | None:
+        start = time.perf_counter()
+        try:
+            contenders[key]()
+        except Exception as error:  # a side that cannot do it: reported as measured, not hidden
+            failed[key] = f"fails: {str(error)[:60]}"
+            return None
+        return time.perf_counter() - start
+
+    for key in list(contenders):
+        call(key)
+    for iteration in range(count):
+        keys = [key for key in contenders if key not in failed]
+        for key in keys[iteration % len(keys):] + keys[:iteration % len(keys)] if keys else []:
+            seconds = call(key)
+            if seconds is not None:
+                samples[key].append(seconds)
+    return {**{key: median(values) for key, values in samples.items() if key not in failed}, **failed}
+
+
 def bare_python(script: Path) -> None:
     completed = subprocess.run([PYTHON, str(script)], cwd=script.parent, capture_output=True, check=False)
     if completed.stdout != b"ok\n":
         raise RuntimeError(f"bare run failed: {completed!r}")
+
+
+def run_now_of(server: Server) -> Callable[[], None]:
+    """``POST run/{id}`` of a new job of the trivial script on ``server``."""
+    server.write("trivial.py", SCRIPT)
+    job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]
+    return lambda: amphi_run_now(server, job)
 
 
 def amphi_run_now(server: Server, job_id: str) -> None:
@@ -190,8 +227,6 @@ def measure_amphi_like(side: Side, server: Server, args: Any, count: int, burst_
     server.write("trivial.py", SCRIPT)
     server.write("nb.ipynb", json.dumps(NOTEBOOK))
     side.idle(server, args)
-    job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]
-    side.timed("run-now", "run_now", args.runs, lambda: amphi_run_now(server, job))
     notebook_job = server.client.post("jobs", {**idle_job("nb.ipynb", 1), "name": "notebook"})["id"]
     side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: amphi_run_now(server, notebook_job), "s")
     at = list_at(server, count, compact=ours)
@@ -228,7 +263,6 @@ def measure_floor(args: Any, workdir: Path) -> Side:
     side = Side("floor (bare python / jupyter execute / same server without ours)")
     with Server(peer=BARE, label="bare server") as server:
         side.idle(server, args)
-    side.timed("run-now", "run_now", args.runs, lambda: bare_python(script))
     side.timed("notebook run", "notebook", max(2, args.runs // 3), lambda: jupyter_execute(notebook), "s")
     return side
 
@@ -239,10 +273,34 @@ def measure_stack_floor(args: Any) -> Side:
     side = Side("stack floor (APScheduler + SQLAlchemy store + pydantic, none of ours)")
     with Server(peer=STACK_FLOOR, label="stack floor") as server:
         side.idle(server, args)
-        side.timed("run-now", "noop_post", args.runs * 10, lambda: server.client.post("noop"))
-    if "noop_post" in side.figures:
-        side.row["run-now"] = f"bare + {side.figures['noop_post'] * 1000:.2f} ms (no-op POST)"
     return side
+
+
+def measure_run_now(args: Any, sides: dict[str, Side], workdir: Path) -> None:
+    """Run-now on every side that has one, with every side's server up at once and the sides taking
+    turns each iteration: ours warm and cold, 0.9.7 (when measured), a bare ``python file.py`` and the
+    stack floor's authenticated no-op ``POST``."""
+    script = workdir / "trivial.py"
+    script.write_text(SCRIPT)
+    sides["cold"] = Side("ours, cold (prestarted_interpreters=0)")
+    contenders: dict[str, Callable[[], None]] = {"floor": lambda: bare_python(script)}
+    with ExitStack() as servers:
+        contenders["warm"] = run_now_of(servers.enter_context(Server(label="ours (warm)")))
+        contenders["cold"] = run_now_of(servers.enter_context(Server(label="ours (cold)", prestarted_interpreters=0)))
+        if "0.9.7" in sides:
+            contenders["0.9.7"] = run_now_of(servers.enter_context(Server(peer=AMPHI_097.server(),
+                                                                          label="amphi-scheduler 0.9.7")))
+        stack = servers.enter_context(Server(peer=STACK_FLOOR, label="stack floor"))
+        contenders["stack"] = lambda: stack.client.post("noop")
+        medians = alternating_medians(contenders, args.run_nows)
+    for key, value in medians.items():
+        side, figure = sides[key], "noop_post" if key == "stack" else "run_now"
+        if isinstance(value, str):
+            side.row["run-now"] = value
+        elif key == "stack":
+            side.put("run-now", figure, value, f"bare + {value * 1000:.2f} ms (no-op POST)")
+        else:
+            side.put("run-now", figure, value, fmt(value * 1000, " ms", 1))
 
 
 def print_ratios(sides: dict[str, Side]) -> None:
@@ -292,6 +350,7 @@ def main() -> None:
 
     args = parse_args(__doc__, options)
     args.runs = 5 if args.quick else 20
+    args.run_nows = 5 if args.quick else 30  # each side's, taking turns
     args.idle = 5.0 if args.quick else 60.0
     count = args.jobs or (300 if args.quick else 10_000)
     burst_size = args.burst or (60 if args.quick else 1_000)
@@ -306,11 +365,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="amphi-bench-floor-") as floor_dir:
         sides["floor"] = measure_floor(args, Path(floor_dir))
     sides["stack"] = measure_stack_floor(args)
-    with Server(label="ours (cold)", prestarted_interpreters=0) as server:
-        server.write("trivial.py", SCRIPT)
-        job = server.client.post("jobs", idle_job("trivial.py", 0))["id"]
-        sides["cold"] = Side("ours, cold (prestarted_interpreters=0)")
-        sides["cold"].timed("run-now", "run_now", args.runs, lambda: amphi_run_now(server, job))
     if not args.no_peers:
         ensure(AMPHI_097)
         with Server(peer=AMPHI_097.server(), label="amphi-scheduler 0.9.7") as server:
@@ -319,6 +373,8 @@ def main() -> None:
         ensure(JUPYTER_SCHEDULER)
         with Server(peer=JUPYTER_SCHEDULER.server(), label="jupyter-scheduler") as server:
             sides["jupyter-scheduler"] = measure_jupyter_scheduler(server, args)
+    with tempfile.TemporaryDirectory(prefix="amphi-bench-run-now-") as run_now_dir:
+        measure_run_now(args, sides, Path(run_now_dir))
     columns = ["side", "idle RSS", "idle CPU", "run-now", "notebook run", "create", f"GET jobs @{count}",
                "GET jobs?fields= (the panel's)",
                f"RSS @{count}", f"burst {burst_size} start p50/p99"]
