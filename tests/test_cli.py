@@ -115,6 +115,22 @@ async def test_jobs_are_named_by_name_or_id_and_ambiguous_names_are_listed(cli, 
     assert code == 0 and [run["job_id"] for run in json.loads(out)] == [solo["id"]]
 
 
+async def test_names_that_read_as_paths_or_routes_still_name_their_job(cli, api, write_script) -> None:
+    """A job is found by id with one request and by name from the list of names: a name such as
+    ``active`` (the path of MXX's list of running jobs), ``a/b`` or ``..`` must not be taken for a path."""
+    write_script("hello.py", "print('hi')\n")
+    jobs = {name: await add_json(cli, "hello.py", "--name", name) for name in ("active", "a/b", "..", "50% & more?")}
+    for name, job in jobs.items():
+        code, out, err = await cli("info", name, "--json")
+        assert code == 0 and json.loads(out)["id"] == job["id"], (name, err)
+        assert json.loads(out)["pipeline_path"] == "hello.py"  # the whole job, not its entry in the list of names
+    named_as_an_id = await add_json(cli, "hello.py", "--name", jobs["active"]["id"])
+    code, out, _ = await cli("info", jobs["active"]["id"], "--json")  # an id before a name, as always
+    assert json.loads(out)["id"] == jobs["active"]["id"] != named_as_an_id["id"]
+    code, _, err = await cli("info", "a")
+    assert code == 2 and "no job with the name or id 'a'" in err
+
+
 async def test_every_command_prints_json_with_json_before_or_after_it(cli, api, write_script, jp_root_dir) -> None:
     write_script("hello.py", "print('hi')\n")
     write_script("slow.py", "import time\ntime.sleep(60)\n")

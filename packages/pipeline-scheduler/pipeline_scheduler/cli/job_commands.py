@@ -22,7 +22,8 @@ from .output import (absolute, console, duration_text, job_label, job_summary, j
                      next_text, relative, say, show_json, status_text)
 from .parse import PROG, find_job, local_zone
 
-command = partial(app.command, rich_help_panel="Jobs")
+command = partial(app.command, rich_help_panel="Jobs")  # listed under "Jobs" in --help
+# a job's schedule fields: a schedule option given to edit replaces all of them
 SCHEDULE_KEYS = ("schedule_type", "date_type", "run_date", "last_day_of_month", "interval_days", "interval_seconds",
                  "interval_minutes", "interval_hours", "cron_expression", "second", "minute", "hour", "day", "month",
                  "day_of_week", "trigger_conditions", "logical_operator")

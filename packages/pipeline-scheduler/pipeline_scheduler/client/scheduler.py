@@ -66,7 +66,7 @@ class Scheduler:
             raise Ambiguous(f"{len(found)} jobs are named {name!r} ({', '.join(job['id'] for job in found)}): "
                             "give a name of its own, or change one with client.request('PUT', 'jobs/ID', ...)",
                             field="name")
-        return found[0] if found else None
+        return self.client.request("GET", f"jobs/{found[0]['id']}") if found else None  # the whole job
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job, as ``GET jobs`` lists them."""
