@@ -115,6 +115,17 @@ async def test_jobs_are_named_by_name_or_id_and_ambiguous_names_are_listed(cli, 
     assert code == 0 and [run["job_id"] for run in json.loads(out)] == [solo["id"]]
 
 
+async def test_adding_a_job_under_a_name_already_taken_says_so_and_offers_its_id(cli, write_script) -> None:
+    write_script("hello.py", "print('hi')\n")
+    code, out, _ = await cli("add", "hello.py", "--name", "nightly")
+    assert code == 0 and "note:" not in out and "Run it now: pipeline-scheduler run nightly" in out, out
+    code, out, _ = await cli("add", "hello.py", "--name", "nightly")
+    second = re.search(r"Created job nightly \((\w+)\)", out).group(1)
+    text = " ".join(out.split())
+    assert code == 0 and "note: 2 jobs are now named 'nightly'" in text and f"edit {second} --name NEW" in text, out
+    assert f"Run it now: pipeline-scheduler run {second}" in text, out
+
+
 async def test_names_that_read_as_paths_or_routes_still_name_their_job(cli, api, write_script) -> None:
     """A job is found by id with one request and by name from the list of names: a name such as
     ``active`` (the path of MXX's list of running jobs), ``a/b`` or ``..`` must not be taken for a path."""

@@ -20,7 +20,7 @@ from .job_options import (HELP, JOB_HELP, RETRY_HELP, SCHEDULE_HELP, After, AnyO
 from .mxx import active_runs, remove_job
 from .output import (absolute, console, duration_text, job_label, job_summary, job_target, key_values, last_text,
                      next_text, relative, say, show_json, status_text)
-from .parse import PROG, find_job, local_zone
+from .parse import PROG, find_job, local_zone, named_jobs
 
 command = partial(app.command, rich_help_panel="Jobs")  # listed under "Jobs" in --help
 # a job's schedule fields: a schedule option given to edit replaces all of them
@@ -190,9 +190,13 @@ def add(path: str = typer.Argument(..., metavar="PATH",
     job = client.request("POST", "jobs", {key: value for key, value in payload.items() if value is not None})
     if State.as_json:
         return show_json(job)
+    namesakes = [other for other in named_jobs(client, job["name"]) if other["id"] != job["id"]]
     say(f"✓ Created job {job_label(job)}")
     say(job_summary(job))
-    say(f"  Run it now: {PROG} run {escape(job['name'] if ' ' not in job['name'] else job['id'])}")
+    if namesakes:  # the API allows it (0.9.7 did), but the name no longer names one job
+        say(f"  [yellow]note:[/] {len(namesakes) + 1} jobs are now named '{escape(job['name'])}': name this one by "
+            f"its id, or give it a name of its own ({PROG} edit {job['id']} --name NEW)")
+    say(f"  Run it now: {PROG} run {job['id'] if namesakes or ' ' in job['name'] else escape(job['name'])}")
 
 
 @command(epilog=examples(f"{PROG} edit nightly --cron '0 3 * * *'", f"{PROG} edit nightly --every 2h",

@@ -12,12 +12,12 @@ import typer
 
 from ..client import words
 from ..client.http import SchedulerError
-from ..client.lookup import PROG, Ambiguous, find_job
+from ..client.lookup import PROG, Ambiguous, find_job, named_jobs
 from ..client.words import local_zone
 from .client import SchedulerClient
 
-__all__ = ["PROG", "Ambiguous", "find_job", "interval_fields", "local_zone", "parse_after", "parse_duration",
-           "parse_env", "parse_when"]
+__all__ = ["PROG", "Ambiguous", "find_job", "interval_fields", "local_zone", "named_jobs", "parse_after",
+           "parse_duration", "parse_env", "parse_when"]
 Result = TypeVar("Result")
 
 
