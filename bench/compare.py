@@ -103,7 +103,7 @@ def alternating_medians(contenders: dict[str, Callable[[], None]], count: int) -
     moves round every iteration); one warm-up call each. A contender that fails is reported as
     failing (its message) and leaves the turns."""
     samples: dict[str, list[float]] = {key: [] for key in contenders}
-    failed: dict[str, float | str] = {}
+    failed: dict[str, str] = {}
 
     def call(key: str) -> float | None:
         start = time.perf_counter()
@@ -269,7 +269,7 @@ def measure_floor(args: Any, workdir: Path) -> Side:
 
 def measure_stack_floor(args: Any) -> Side:
     """What the stack costs before our code (``bench/stack_floor.py``): idle RSS with our libraries
-    started, and an authenticated no-op ``POST`` (the least a run-now through Jupyter adds to a run)."""
+    started (its no-op ``POST`` is timed with the run-nows, see :func:`measure_run_now`)."""
     side = Side("stack floor (APScheduler + SQLAlchemy store + pydantic, none of ours)")
     with Server(peer=STACK_FLOOR, label="stack floor") as server:
         side.idle(server, args)

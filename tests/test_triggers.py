@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from croniter import CroniterBadDateError, croniter
 
 from pipeline_scheduler.errors import Invalid
 from pipeline_scheduler.api.payloads import TriggerSpec, parse_payload
@@ -107,7 +108,12 @@ def test_invalid_schedules_name_their_field(payload: dict, field: str) -> None:
     ("0 0 x 2 *", "the day-of-month field 'x' is not valid"),
 ])
 def test_a_cron_day_is_refused_for_what_is_wrong_with_it(expression: str, reason: str) -> None:
-    """A day that exists in no month it is combined with is not a "value out of 1-31"."""
+    """A day that exists in no month it is combined with is not a "value out of 1-31"; that such a line
+    never fires is croniter's finding too, an implementation independent of ours (cronsim)."""
+    if "never occurs" in reason:
+        with pytest.raises(CroniterBadDateError):
+            croniter(expression, NOW).get_next(datetime)
+    assert croniter("0 0 31 1-2 *", NOW).get_next(datetime).day == 31
     with pytest.raises(Invalid) as caught:
         build_trigger(parse_payload(TriggerSpec, {"schedule_type": "cron", "cron_expression": expression}), "UTC",
                       now=NOW)
